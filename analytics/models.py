@@ -1,0 +1,1 @@
+"""analytics models: added by its issue."""

@@ -1,0 +1,51 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from core.api.fields import AbsoluteUrlField, StrictCharField
+
+
+class WeChatLoginInput(serializers.Serializer):
+    code = StrictCharField(max_length=128, help_text=_("The code from wx.login()."))
+    referral = StrictCharField(max_length=64, required=False, allow_blank=True, default="")
+    channel = StrictCharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class LoginUserOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    nickname = serializers.CharField()
+    avatar_url = AbsoluteUrlField()
+    is_new = serializers.BooleanField()
+
+
+class TokenPairOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class WeChatLoginOutput(TokenPairOutput):
+    user = LoginUserOutput()
+
+
+class StaffLoginInput(serializers.Serializer):
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=128, style={"input_type": "password"})
+
+
+class MeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    nickname = serializers.CharField()
+    avatar_url = AbsoluteUrlField()
+    phone_verified = serializers.BooleanField()
+
+
+class MeUpdateInput(serializers.Serializer):
+    nickname = StrictCharField(max_length=64, required=False, allow_blank=False)
+    avatar_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+
+
+class PhoneInput(serializers.Serializer):
+    code = StrictCharField(max_length=128, help_text=_("The code from getPhoneNumber."))
+
+
+class AvatarInput(serializers.Serializer):
+    file = serializers.FileField()

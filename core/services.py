@@ -1,0 +1,125 @@
+"""Writes on users: WeChat login and registration, phone verification, profile and avatar."""
+
+import io
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from core.exceptions import ApplicationError
+from core.models import User, generate_username
+from core.wechat import WeChatError, get_wechat_client
+
+AVATAR_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+AVATAR_STORED_SIZE = 512
+
+
+def wechat_error_to_application_error(exc: WeChatError) -> ApplicationError:
+    """A bad code is the client's fault (400); anything else is WeChat's (502), worth a retry."""
+    if exc.is_invalid_code:
+        return ApplicationError("invalid_wechat_code", _("The WeChat code is invalid or has expired."), 400)
+    return ApplicationError("wechat_unavailable", _("WeChat is not answering; please try again."), 502)
+
+
+def user_registered(*, user: User, referral: str = "", channel: str = "") -> None:
+    """Everything a brand-new mini-program user gets, in the transaction that created them."""
+
+
+def user_login_wechat(*, code: str, referral: str = "", channel: str = "") -> tuple[User, bool]:
+    """Log in by a wx.login code; the first login creates the user. Returns (user, is_new)."""
+    try:
+        session = get_wechat_client().code_to_session(code)
+    except WeChatError as exc:
+        raise wechat_error_to_application_error(exc) from exc
+
+    with transaction.atomic():
+        # get_or_create retries the read on a unique-openid clash, so two first logins at once
+        # give one user.
+        user, created = User.objects.get_or_create(
+            openid=session.openid,
+            defaults={"username": generate_username(), "unionid": session.unionid},
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            user_registered(user=user, referral=referral, channel=channel)
+        elif session.unionid and user.unionid != session.unionid:
+            user.unionid = session.unionid
+            user.save(update_fields=["unionid"])
+    return user, created
+
+
+def user_phone_verified(*, user: User) -> None:
+    """What verifying a phone unlocks (tasks, referral rewards), in the verifying transaction."""
+
+
+def user_verify_phone(*, user: User, code: str) -> User:
+    try:
+        phone = get_wechat_client().get_phone_number(code)
+    except WeChatError as exc:
+        raise wechat_error_to_application_error(exc) from exc
+
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        first_time = not user.phone_verified
+        user.phone = phone.pure_phone if phone.country_code in ("", "86") else phone.phone
+        user.phone_verified = True
+        user.save(update_fields=["phone", "phone_verified"])
+        if first_time:
+            user_phone_verified(user=user)
+    return user
+
+
+def user_update_profile(*, user: User, nickname: str | None = None, avatar_url: str | None = None) -> User:
+    fields = []
+    if nickname is not None:
+        user.nickname = nickname.strip()
+        fields.append("nickname")
+    if avatar_url is not None:
+        user.avatar_url = avatar_url
+        fields.append("avatar_url")
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+def _avatar_refused(detail: str) -> ApplicationError:
+    return ApplicationError("invalid_image", detail, 400, fields={"file": [detail]})
+
+
+def user_set_avatar(*, user: User, upload) -> User:
+    """Store an uploaded avatar after proving it is a real, reasonably sized image.
+
+    The image is re-encoded as a small PNG, which drops whatever else the file carried.
+    """
+    if upload.size > settings.AVATAR_MAX_BYTES:
+        raise _avatar_refused(
+            _("The image is larger than %(limit)d KB.") % {"limit": settings.AVATAR_MAX_BYTES // 1024}
+        )
+    data = upload.read()
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in AVATAR_FORMATS:
+                raise _avatar_refused(_("Only JPEG, PNG, WebP or GIF images are accepted."))
+            width, height = probe.size
+            if width * height > settings.AVATAR_MAX_PIXELS:
+                raise _avatar_refused(_("The image has too many pixels."))
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image = image.convert("RGBA")
+            image.thumbnail((AVATAR_STORED_SIZE, AVATAR_STORED_SIZE))
+            out = io.BytesIO()
+            image.save(out, format="PNG")
+    except ApplicationError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
+        raise _avatar_refused(_("The file is not a readable image.")) from exc
+
+    old = user.avatar.name if user.avatar else None
+    user.avatar.save("avatar.png", ContentFile(out.getvalue()), save=False)
+    user.save(update_fields=["avatar"])
+    if old:
+        user.avatar.storage.delete(old)
+    return user

@@ -1,0 +1,1 @@
+"""referral models: added by its issue."""
