@@ -1,10 +1,14 @@
-"""Demo data (`seed_demo`): idempotent; each app adds its steps to `demo_steps()` in order."""
+"""Demo data (`seed_demo`): idempotent. Each app may have a `demo.py` with `seed(stdout)`; they run
+in the order of LOCAL_APPS, each in its own transaction."""
+
+import importlib
 
 from django.conf import settings
 from django.db import transaction
 
 from core.models import User
 
+LOCAL_APPS = ["core", "points", "checkin", "referral", "analytics"]
 DEMO_USERS = [("demo-alice", "Alice 小艾"), ("demo-bob", "Bob 小博"), ("demo-carol", "Carol 小卡")]
 
 
@@ -29,13 +33,26 @@ def seed_users() -> list[User]:
     return users
 
 
-def demo_steps():
-    return [seed_operator, seed_users]
+def seed(stdout=None) -> None:
+    seed_operator()
+
+
+def seed_late(stdout=None) -> None:
+    """Demo users log in after every app set up its rules (welcome task, referral...)."""
+    seed_users()
 
 
 def seed_demo(*, stdout=None) -> None:
-    for step in demo_steps():
+    for app in LOCAL_APPS:
+        try:
+            module = importlib.import_module(f"{app}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.demo":
+                raise
+            continue
         with transaction.atomic():
-            step()
+            module.seed(stdout=stdout)
         if stdout is not None:
-            stdout.write(f"seeded: {step.__module__}.{step.__name__}")
+            stdout.write(f"seeded: {app}")
+    with transaction.atomic():
+        seed_late(stdout=stdout)

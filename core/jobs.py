@@ -1,16 +1,44 @@
-"""Nightly jobs: one list (settings.NIGHTLY_JOBS) serves both `run_nightly` and Celery beat."""
+"""Nightly jobs. Each app may list its own in `<app>/jobs.py` as
 
+    NIGHTLY_JOBS = [Job(order=20, name="settle_rounds", task="checkin.tasks.settle_rounds_task", crontab="5 16 * * *")]
+
+`run_nightly` runs all of them in `order`; `setup_beat` creates the same Celery beat entries.
+Crontabs are in CELERY_TIMEZONE (UTC by default): "5 16 * * *" is 00:05 in Asia/Shanghai.
+"""
+
+import importlib
 import logging
+from dataclasses import dataclass
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
+from django.utils.module_loading import import_string
+
+from core.demo import LOCAL_APPS
 
 logger = logging.getLogger(__name__)
 
 
-def nightly_jobs() -> list[tuple[str, str, str]]:
-    return list(settings.NIGHTLY_JOBS)
+@dataclass(frozen=True)
+class Job:
+    order: int
+    name: str
+    task: str
+    crontab: str  # "minute hour day_of_month month_of_year day_of_week"
+    nightly: bool = True  # False: a frequent beat entry that run_nightly skips
+
+
+def all_jobs() -> list[Job]:
+    jobs = []
+    for app in LOCAL_APPS:
+        try:
+            module = importlib.import_module(f"{app}.jobs")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.jobs":
+                raise
+            continue
+        jobs.extend(getattr(module, "NIGHTLY_JOBS", []))
+    return sorted(jobs, key=lambda job: (job.order, job.name))
 
 
 def nightly_run(*, only: list[str] | None = None, stdout=None) -> list[tuple[str, bool, str]]:
@@ -20,19 +48,19 @@ def nightly_run(*, only: list[str] | None = None, stdout=None) -> list[tuple[str
     broken report.
     """
     results = []
-    for name, task_name, _schedule in nightly_jobs():
-        if only and name not in only:
+    for job in all_jobs():
+        if not job.nightly or (only and job.name not in only):
             continue
-        task = current_app.tasks[task_name]
+        task = import_string(job.task)  # imports the tasks module, registering its tasks
         try:
             outcome = task.apply(throw=True).get()
-            results.append((name, True, str(outcome if outcome is not None else "done")))
+            results.append((job.name, True, str(outcome if outcome is not None else "done")))
         except Exception as exc:
-            logger.exception("nightly job %s failed", name)
-            results.append((name, False, f"{type(exc).__name__}: {exc}"))
+            logger.exception("nightly job %s failed", job.name)
+            results.append((job.name, False, f"{type(exc).__name__}: {exc}"))
         if stdout is not None:
-            name_, ok, message = results[-1]
-            stdout.write(f"{'ok  ' if ok else 'FAIL'} {name_}: {message}")
+            name, ok, message = results[-1]
+            stdout.write(f"{'ok  ' if ok else 'FAIL'} {name}: {message}")
     return results
 
 
@@ -42,10 +70,10 @@ def beat_schedule_install() -> list[str]:
     from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
     created = []
-    for name, task_name, schedule in nightly_jobs():
-        if PeriodicTask.objects.filter(name=name).exists():
+    for job in all_jobs():
+        if PeriodicTask.objects.filter(name=job.name).exists():
             continue
-        minute, hour, day_of_month, month_of_year, day_of_week = schedule.split()
+        minute, hour, day_of_month, month_of_year, day_of_week = job.crontab.split()
         crontab, _ = CrontabSchedule.objects.get_or_create(
             minute=minute,
             hour=hour,
@@ -54,6 +82,6 @@ def beat_schedule_install() -> list[str]:
             day_of_week=day_of_week,
             timezone=settings.CELERY_TIMEZONE,
         )
-        PeriodicTask.objects.create(name=name, task=task_name, crontab=crontab)
-        created.append(name)
+        PeriodicTask.objects.create(name=job.name, task=job.task, crontab=crontab)
+        created.append(job.name)
     return created

@@ -243,11 +243,14 @@ WECHAT_CLIENT = {
 if WECHAT_MODE == "live":
     _missing += [name for name in ("WECHAT_APPID", "WECHAT_SECRET") if not env_str(name)]
 
-# Nightly jobs, in the order `run_nightly` runs them; `setup_beat` creates the same beat entries
-# (crontab in CELERY_TIMEZONE) once, after which operators edit them in admin.
-NIGHTLY_JOBS: list[tuple[str, str, str]] = [
-    # (name, task, crontab "minute hour day_of_month month day_of_week")
-]
+# Points expiry: credits form lots that expire (off by default; the demo turns it on).
+POINTS_EXPIRY_ENABLED = env_bool("POINTS_EXPIRY_ENABLED", False)
+# "end_of_next_year" (local time), or a number of days such as "365".
+POINTS_EXPIRY_RULE = env_str("POINTS_EXPIRY_RULE", "end_of_next_year")
+POINTS_EXPIRING_SOON_DAYS = env_int("POINTS_EXPIRING_SOON_DAYS", 30)
+# Growth value a user can gain per local day (0 = no cap).
+POINTS_GROWTH_DAILY_CAP = env_int("POINTS_GROWTH_DAILY_CAP", 200)
+
 
 DEMO_OPERATOR_USERNAME = "operator"
 DEMO_OPERATOR_PASSWORD = "demo-operator-2026"

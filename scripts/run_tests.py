@@ -14,7 +14,10 @@ def postgres_answers(url: str) -> bool:
     try:
         import psycopg
 
-        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=2) as conn:
+        # The server is what matters: ask its maintenance database (the test database is created
+        # by pytest-django, and the database named in the URL need not exist).
+        server = url.replace("postgres://", "postgresql://", 1).rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(server, connect_timeout=2) as conn:
             conn.execute("SELECT 1")
         return True
     except Exception:  # noqa: BLE001 - any failure means "not available"

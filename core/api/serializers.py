@@ -36,6 +36,9 @@ class MeOutput(serializers.Serializer):
     nickname = serializers.CharField()
     avatar_url = AbsoluteUrlField()
     phone_verified = serializers.BooleanField()
+    points = serializers.IntegerField(help_text=_("Points balance."))
+    growth = serializers.IntegerField(help_text=_("Growth value."))
+    level = serializers.CharField(allow_null=True, help_text=_("Membership level name, or null."))
 
 
 class MeUpdateInput(serializers.Serializer):

@@ -59,3 +59,20 @@ def test_run_nightly_runs_and_succeeds(capsys):
     call_command("run_nightly")
 
     assert "nightly jobs done" in capsys.readouterr().out
+
+
+def test_setup_beat_creates_missing_entries_and_keeps_operator_edits():
+    from django_celery_beat.models import PeriodicTask
+
+    from core.jobs import all_jobs, beat_schedule_install
+
+    created = beat_schedule_install()
+    assert {"expire_points", "audit_ledger"} <= set(created)
+    assert set(PeriodicTask.objects.values_list("name", flat=True)) == {job.name for job in all_jobs()}
+
+    audit = PeriodicTask.objects.get(name="audit_ledger")
+    audit.crontab.hour = "20"
+    audit.crontab.save()
+    assert beat_schedule_install() == []
+    audit.refresh_from_db()
+    assert audit.crontab.hour == "20"

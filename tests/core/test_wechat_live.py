@@ -344,9 +344,7 @@ def test_numeric_country_code_becomes_a_string_and_missing_phone_number_falls_ba
         200, json={"errcode": 0, "phone_info": {"purePhoneNumber": "13900139000", "countryCode": 86}}
     )
 
-    assert client.get_phone_number("c") == WeChatPhone(
-        phone="13900139000", pure_phone="13900139000", country_code="86"
-    )
+    assert client.get_phone_number("c") == WeChatPhone(phone="13900139000", pure_phone="13900139000", country_code="86")
 
 
 @pytest.mark.parametrize(
@@ -415,8 +413,12 @@ def test_a_token_already_in_the_cache_is_used_without_fetching(wechat, client):
 
 @pytest.mark.parametrize(
     ("expires_in", "expected_ttl"),
-    [(7200, 7200 - live.TOKEN_EXPIRY_MARGIN_SECONDS), (3600, 3600 - live.TOKEN_EXPIRY_MARGIN_SECONDS), (200, 60),
-     (None, 7200 - live.TOKEN_EXPIRY_MARGIN_SECONDS)],
+    [
+        (7200, 7200 - live.TOKEN_EXPIRY_MARGIN_SECONDS),
+        (3600, 3600 - live.TOKEN_EXPIRY_MARGIN_SECONDS),
+        (200, 60),
+        (None, 7200 - live.TOKEN_EXPIRY_MARGIN_SECONDS),
+    ],
 )
 def test_get_access_token_stores_the_token_with_a_ttl_from_expires_in(
     wechat, client, monkeypatch, expires_in, expected_ttl
@@ -624,9 +626,9 @@ def test_concurrent_first_fetch_makes_exactly_one_stable_token_request(wechat, s
         return issue(request)
 
     wechat.routes[STABLE_TOKEN] = slow_stable_token
-    clients = [make_client(wechat)] * threads_count if shared_client else [
-        make_client(wechat) for _ in range(threads_count)
-    ]
+    clients = (
+        [make_client(wechat)] * threads_count if shared_client else [make_client(wechat) for _ in range(threads_count)]
+    )
     start = threading.Barrier(threads_count, timeout=10)
     results, errors = [], []
 
@@ -747,9 +749,7 @@ def test_unlimited_code_without_an_image_is_a_transport_error(wechat, client, an
 
 def test_unlimited_code_refreshes_a_rejected_token_and_returns_the_image(wechat, client):
     cache.set(TOKEN_KEY, "expired-token", 600)
-    wechat.routes[WXACODE] = accept_only_latest_token(
-        wechat, 42001, answer=image_answer
-    )
+    wechat.routes[WXACODE] = accept_only_latest_token(wechat, 42001, answer=image_answer)
 
     assert client.get_unlimited_code(scene="s", page="p") == JPEG_BYTES
     assert tokens_sent(wechat.calls(WXACODE)) == ["expired-token", "token-1"]

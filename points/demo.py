@@ -1,0 +1,41 @@
+"""Demo points rules: tasks (a 100-point welcome for every new user), the sign-in table, levels."""
+
+from points.models import Level, PointsTask, SigninReward
+from points.services.signin import signin_config
+
+F = PointsTask.Frequency
+
+DEMO_TASKS = [
+    # code, title, points, growth, frequency, daily cap, client completable
+    ("welcome", "新人礼", 100, 10, F.ONCE, 0, False),
+    ("phone_verified", "绑定手机号", 50, 10, F.ONCE, 0, False),
+    ("first_checkin", "完成首次打卡", 20, 10, F.ONCE, 0, False),
+    ("profile_complete", "完善个人资料", 10, 5, F.ONCE, 0, False),
+    ("share_app", "分享小程序", 5, 2, F.DAILY, 0, True),
+    ("read_article", "阅读口腔科普文章", 2, 1, F.UNLIMITED, 3, True),
+]
+DEMO_SIGNIN_REWARDS = [5, 5, 10, 10, 15, 15, 30]  # days 1..7
+DEMO_LEVELS = [("青铜", 0), ("白银", 500), ("黄金", 2000), ("钻石", 5000)]
+
+
+def seed(stdout=None) -> None:
+    for order, (code, title, points, growth, frequency, cap, client) in enumerate(DEMO_TASKS):
+        PointsTask.objects.get_or_create(
+            code=code,
+            defaults={
+                "title": title,
+                "points": points,
+                "growth": growth,
+                "frequency": frequency,
+                "daily_cap": cap,
+                "client_completable": client,
+                "sort_order": order,
+            },
+        )
+    signin_config()  # created with a 7-day cycle, 20-point makeups, two a month
+    for day, points in enumerate(DEMO_SIGNIN_REWARDS, start=1):
+        SigninReward.objects.get_or_create(day=day, defaults={"points": points, "growth": 1})
+    for name, threshold in DEMO_LEVELS:
+        Level.objects.get_or_create(threshold=threshold, defaults={"name": name})
+    if stdout is not None:
+        stdout.write(f"points: {len(DEMO_TASKS)} tasks, {len(DEMO_SIGNIN_REWARDS)} sign-in days, levels")

@@ -1,0 +1,299 @@
+"""Points: a double-entry ledger, expiry lots, points tasks, daily sign-in, growth value and levels.
+
+Balances change only through `points.services.ledger_post` / `ledger_post_batch`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+# -- ledger -------------------------------------------------------------------------------------
+
+
+class Account(models.Model):
+    class Kind(models.TextChoices):
+        USER = "user", _("user wallet")
+        ISSUANCE = "issuance", _("issuance")
+        SINK = "sink", _("sink")
+        POOL = "pool", _("round pool")
+        ESCROW = "escrow", _("group-buy escrow")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # user:<id>, issuance, sink, expired, pool:round:<id>, escrow:group:<id>
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="points_account",
+    )
+    balance = models.BigIntegerField(_("balance"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("points account")
+        verbose_name_plural = _("points accounts")
+        constraints = [
+            # Only issuance mints, so only issuance may go below zero.
+            models.CheckConstraint(
+                condition=Q(kind="issuance") | Q(balance__gte=0), name="points_account_balance_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="user", user__isnull=False) | (~Q(kind="user") & Q(user__isnull=True)),
+                name="points_account_user_iff_wallet",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Transaction(models.Model):
+    class Kind(models.TextChoices):
+        TASK_REWARD = "task_reward", _("task reward")
+        SIGNIN = "signin", _("daily sign-in")
+        SIGNIN_MAKEUP = "signin_makeup", _("makeup sign-in")
+        STAKE = "stake", _("challenge stake")
+        BONUS = "bonus", _("pool bonus")
+        PAYOUT = "payout", _("challenge payout")
+        REFUND = "refund", _("refund")
+        ROLLOVER = "rollover", _("pool rollover")
+        MAKEUP = "checkin_makeup", _("makeup check-in")
+        REFERRAL_REWARD = "referral_reward", _("referral reward")
+        REDEMPTION = "redemption", _("redemption")
+        GROUPBUY = "groupbuy", _("group-buy")
+        ASSIST_REWARD = "assist_reward", _("assist reward")
+        AUTOMATION = "automation", _("automation grant")
+        ADMIN_ADJUST = "admin_adjust", _("manual adjustment")
+        BULK_GRANT = "bulk_grant", _("bulk grant")
+        EXPIRY = "expiry", _("expiry")
+
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, db_index=True)
+    key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    refund_of = models.ForeignKey(
+        "self", verbose_name=_("refund of"), on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("points transaction")
+        verbose_name_plural = _("points transactions")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"
+
+
+class Entry(models.Model):
+    """One leg of a transaction. Append-only: never updated, never deleted."""
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    amount = models.BigIntegerField(_("amount"))
+    balance_after = models.BigIntegerField(_("balance after"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="points_entry_amount_not_zero"),
+            models.UniqueConstraint(fields=["transaction", "account"], name="points_entry_one_leg_per_account"),
+        ]
+        indexes = [models.Index(fields=["account", "-id"], name="points_entry_account_recent")]
+
+
+class Lot(models.Model):
+    """Points credited to a wallet together, expiring together (when expiry is on)."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots")
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="lots")
+    amount = models.BigIntegerField(_("amount"))
+    remaining = models.BigIntegerField(_("remaining"))
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("points lot")
+        verbose_name_plural = _("points lots")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="points_lot_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0) & Q(remaining__lte=models.F("amount")), name="points_lot_remaining_range"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["account", "expires_at", "id"], condition=Q(remaining__gt=0), name="points_lot_open_by_expiry"
+            )
+        ]
+
+
+class LotUse(models.Model):
+    """How much of a lot a debit took (positive) or a refund gave back (negative)."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="uses")
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="lot_uses")
+    amount = models.BigIntegerField(_("amount"))
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="points_lotuse_amount_not_zero")]
+
+
+# -- points tasks -------------------------------------------------------------------------------
+
+
+class PointsTask(models.Model):
+    class Frequency(models.TextChoices):
+        ONCE = "once", _("once")
+        DAILY = "daily", _("daily")
+        WEEKLY = "weekly", _("weekly")
+        UNLIMITED = "unlimited", _("unlimited (daily cap)")
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    title = models.CharField(_("title"), max_length=100)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    points = models.PositiveIntegerField(_("points"), default=0)
+    growth = models.PositiveIntegerField(_("growth value"), default=0)
+    frequency = models.CharField(_("frequency"), max_length=16, choices=Frequency.choices, default=Frequency.ONCE)
+    daily_cap = models.PositiveIntegerField(
+        _("daily cap"), default=0, help_text=_("For unlimited tasks: completions per day (0 = no cap).")
+    )
+    client_completable = models.BooleanField(
+        _("client may complete"),
+        default=False,
+        help_text=_("Off: only the server completes it (phone verified, first check-in, welcome...)."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    sort_order = models.IntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("points task")
+        verbose_name_plural = _("points tasks")
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TaskCompletion(models.Model):
+    task = models.ForeignKey(PointsTask, on_delete=models.PROTECT, related_name="completions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="task_completions")
+    # "once", a local date, an ISO week ("2026-W47"), or "<date>#<n>" for unlimited tasks
+    period = models.CharField(_("period"), max_length=32)
+    local_date = models.DateField(_("local date"))
+    points = models.PositiveIntegerField(_("points"), default=0)
+    growth = models.PositiveIntegerField(_("growth value"), default=0)
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("task completion")
+        verbose_name_plural = _("task completions")
+        constraints = [
+            models.UniqueConstraint(fields=["task", "user", "period"], name="points_task_once_per_period"),
+        ]
+
+
+# -- daily sign-in ------------------------------------------------------------------------------
+
+
+class SigninConfig(models.Model):
+    """One row: the sign-in rules operators edit."""
+
+    cycle_length = models.PositiveSmallIntegerField(
+        _("cycle length (days)"), default=7, help_text=_("After this many streak days the reward table starts over.")
+    )
+    makeup_enabled = models.BooleanField(_("makeup sign-in enabled"), default=True)
+    makeup_cost = models.PositiveIntegerField(_("makeup sign-in cost (points)"), default=20)
+    makeup_monthly_limit = models.PositiveSmallIntegerField(_("makeup sign-ins per month"), default=2)
+
+    class Meta:
+        verbose_name = _("sign-in settings")
+        verbose_name_plural = _("sign-in settings")
+
+    def __str__(self) -> str:
+        return str(_("sign-in settings"))
+
+
+class SigninReward(models.Model):
+    day = models.PositiveSmallIntegerField(_("streak day"), unique=True)
+    points = models.PositiveIntegerField(_("points"))
+    growth = models.PositiveIntegerField(_("growth value"), default=0)
+
+    class Meta:
+        verbose_name = _("sign-in reward")
+        verbose_name_plural = _("sign-in rewards")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.points}"
+
+
+class Signin(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signins")
+    local_date = models.DateField(_("date"))
+    streak = models.PositiveIntegerField(_("streak"))
+    points = models.PositiveIntegerField(_("points awarded"), default=0)
+    makeup = models.BooleanField(_("makeup"), default=False)
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sign-in")
+        verbose_name_plural = _("sign-ins")
+        constraints = [models.UniqueConstraint(fields=["user", "local_date"], name="points_signin_once_per_day")]
+
+
+# -- growth value and levels --------------------------------------------------------------------
+
+
+class Level(models.Model):
+    name = models.CharField(_("name"), max_length=32)
+    threshold = models.PositiveIntegerField(_("growth threshold"), unique=True)
+
+    class Meta:
+        verbose_name = _("membership level")
+        verbose_name_plural = _("membership levels")
+        ordering = ["threshold"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Growth(models.Model):
+    """A user's growth value: it only grows."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="growth")
+    total = models.PositiveIntegerField(_("growth value"), default=0)
+
+    class Meta:
+        verbose_name = _("growth value")
+        verbose_name_plural = _("growth values")
+
+
+class GrowthEntry(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="growth_entries")
+    key = models.CharField(_("source key"), max_length=200, unique=True)
+    amount = models.PositiveIntegerField(_("amount"))
+    local_date = models.DateField(_("date"), db_index=True)
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("growth entry")
+        verbose_name_plural = _("growth entries")

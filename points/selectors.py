@@ -1,0 +1,96 @@
+"""Reads about points: balances, history, expiring lots, tasks, sign-in calendar, growth and level."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from core.clock import local_today, now
+from points.models import Account, Entry, Growth, Level, Lot, Signin
+from points.services.tasks import active_tasks, task_status
+
+
+def wallet_balance(*, user) -> int:
+    """The user's points (0 before the wallet exists; reading never creates it)."""
+    return Account.objects.filter(user=user).values_list("balance", flat=True).first() or 0
+
+
+def growth_total(*, user) -> int:
+    return Growth.objects.filter(user=user).values_list("total", flat=True).first() or 0
+
+
+def level_for(*, growth: int) -> Level | None:
+    """The highest level whose threshold `growth` has reached."""
+    return Level.objects.filter(threshold__lte=growth).order_by("-threshold").first()
+
+
+def points_summary(*, user) -> dict:
+    """What `me` shows about points: balance, growth value and level name (or None)."""
+    growth = growth_total(user=user)
+    level = level_for(growth=growth)
+    return {"points": wallet_balance(user=user), "growth": growth, "level": level.name if level else None}
+
+
+def points_history(*, user) -> QuerySet[Entry]:
+    """The user's ledger entries, newest first, with their transaction."""
+    return Entry.objects.filter(account__user=user).select_related("transaction").order_by("-id")
+
+
+def points_expiring_soon(*, user) -> list[dict]:
+    """Open lots of the user that expire within POINTS_EXPIRING_SOON_DAYS, soonest first, by expiry."""
+    if not settings.POINTS_EXPIRY_ENABLED:
+        return []
+    moment = now()
+    horizon = moment + dt.timedelta(days=settings.POINTS_EXPIRING_SOON_DAYS)
+    totals: dict[dt.datetime, int] = {}
+    lots = Lot.objects.filter(
+        account__user=user, remaining__gt=0, expires_at__gt=moment, expires_at__lte=horizon
+    ).order_by("expires_at", "id")
+    for expires_at, remaining in lots.values_list("expires_at", "remaining"):
+        totals[expires_at] = totals.get(expires_at, 0) + remaining
+    return [{"points": points, "expires_at": expires_at} for expires_at, points in totals.items()]
+
+
+def points_tasks_for(*, user) -> list[dict]:
+    """Active tasks with whether the user is done this period and may complete it now."""
+    today = local_today()
+    rows = []
+    for task in active_tasks().order_by("sort_order", "id"):
+        done, available = task_status(task=task, user=user, day=today)
+        rows.append(
+            {
+                "code": task.code,
+                "title": task.title,
+                "description": task.description,
+                "points": task.points,
+                "growth": task.growth,
+                "frequency": task.frequency,
+                "done": done,
+                "available": available,
+            }
+        )
+    return rows
+
+
+def signin_streak(*, user, today: dt.date | None = None) -> int:
+    """The current streak: of today's sign-in, else yesterday's (still alive), else 0."""
+    today = today or local_today()
+    row = (
+        Signin.objects.filter(user=user, local_date__in=[today, today - dt.timedelta(days=1)])
+        .order_by("-local_date")
+        .values_list("streak", flat=True)
+        .first()
+    )
+    return row or 0
+
+
+def signin_calendar(*, user, year: int, month: int) -> dict:
+    """Signed dates of a month (makeups included) and the current streak."""
+    first = dt.date(year, month, 1)
+    after = dt.date(year + (month == 12), month % 12 + 1, 1)
+    days = list(
+        Signin.objects.filter(user=user, local_date__gte=first, local_date__lt=after)
+        .order_by("local_date")
+        .values_list("local_date", flat=True)
+    )
+    return {"days": days, "streak": signin_streak(user=user)}

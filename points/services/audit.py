@@ -1,0 +1,94 @@
+"""The ledger audit: the invariants that must hold whatever happened."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from points.models import Account, Entry, Lot, LotUse
+
+
+@dataclass
+class AuditReport:
+    problems: list[str] = field(default_factory=list)
+    accounts: int = 0
+    transactions_checked: int = 0
+    total_balance: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def ledger_audit(*, limit: int = 50) -> AuditReport:
+    """Check, with aggregate queries over the whole ledger:
+
+    - all balances sum to zero;
+    - every account's balance equals the sum of its entries, and its newest entry's balance_after;
+    - no account but issuance is below zero;
+    - every transaction's legs sum to zero;
+    - every lot's used amount matches its uses, and no wallet holds fewer points than its lots.
+    """
+    report = AuditReport()
+    report.accounts = Account.objects.count()
+    report.total_balance = Account.objects.aggregate(total=Sum("balance"))["total"] or 0
+    if report.total_balance != 0:
+        report.problems.append(f"balances sum to {report.total_balance}, not 0")
+
+    mismatched = (
+        Account.objects.annotate(entries_sum=Sum("entries__amount"))
+        .exclude(balance=F("entries_sum"))
+        .exclude(balance=0, entries_sum__isnull=True)
+        .values_list("code", "balance", "entries_sum")[:limit]
+    )
+    for code, balance, entries_sum in mismatched:
+        report.problems.append(f"account {code}: balance {balance} but entries sum to {entries_sum or 0}")
+
+    stale = Account.objects.raw(
+        """
+        SELECT a.id, a.code, a.balance, e.balance_after
+        FROM points_account a
+        JOIN points_entry e ON e.id = (SELECT MAX(id) FROM points_entry WHERE account_id = a.id)
+        WHERE e.balance_after <> a.balance
+        LIMIT %s
+        """,
+        [limit],
+    )
+    for account in stale:
+        report.problems.append(
+            f"account {account.code}: balance {account.balance} but last balance_after {account.balance_after}"
+        )
+
+    for code, balance in (
+        Account.objects.exclude(kind=Account.Kind.ISSUANCE).filter(balance__lt=0).values_list("code", "balance")[:limit]
+    ):
+        report.problems.append(f"account {code}: negative balance {balance}")
+
+    unbalanced = (
+        Entry.objects.values("transaction_id", "transaction__key")
+        .annotate(total=Sum("amount"))
+        .exclude(total=0)
+        .order_by("transaction_id")[:limit]
+    )
+    for row in unbalanced:
+        report.problems.append(f"transaction {row['transaction__key']}: legs sum to {row['total']}")
+    report.transactions_checked = Entry.objects.values("transaction_id").distinct().count()
+
+    uses_of_lot = (
+        LotUse.objects.filter(lot=OuterRef("pk")).order_by().values("lot").annotate(total=Sum("amount")).values("total")
+    )
+    bad_lots = (
+        Lot.objects.annotate(used=Coalesce(Subquery(uses_of_lot), 0))
+        .exclude(used=F("amount") - F("remaining"))
+        .values_list("pk", "amount", "remaining", "used")[:limit]
+    )
+    for lot_id, amount, remaining, used in bad_lots:
+        report.problems.append(f"lot {lot_id}: used {amount - remaining} but its uses sum to {used}")
+    for code, balance, in_lots in (
+        Account.objects.filter(kind=Account.Kind.USER)
+        .annotate(in_lots=Sum("lots__remaining"))
+        .filter(in_lots__gt=F("balance"))
+        .values_list("code", "balance", "in_lots")[:limit]
+    ):
+        report.problems.append(f"account {code}: lots hold {in_lots} but the balance is {balance}")
+    return report

@@ -1,0 +1,51 @@
+"""Points expiry: the nightly job turns what is left of overdue lots into ledger transactions."""
+
+from django.db import transaction
+
+from core.clock import now
+from points.models import Account, Lot, Transaction
+from points.services.ledger import account_expired, ledger_post
+
+EXPIRY_BATCH = 500
+
+
+def lots_expire(*, batch_size: int = EXPIRY_BATCH) -> int:
+    """Expire every lot past its date with points left. Returns the points expired.
+
+    Each lot is its own ledger transaction keyed by the lot, so a re-run or a crash midway
+    expires nothing twice. Lots are taken in batches to keep transactions short.
+    """
+    expired_points = 0
+    sink = account_expired()
+    last_id = 0
+    while True:
+        lot_ids = list(
+            Lot.objects.filter(expires_at__lte=now(), remaining__gt=0, pk__gt=last_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not lot_ids:
+            return expired_points
+        for lot_id in lot_ids:
+            expired_points += _lot_expire(lot_id, sink)
+        last_id = lot_ids[-1]
+
+
+def _lot_expire(lot_id: int, sink: Account) -> int:
+    with transaction.atomic():
+        lot = Lot.objects.select_related("account").get(pk=lot_id)
+        # Lock the wallet first (as any posting does), then read what is left of the lot.
+        Account.objects.select_for_update().get(pk=lot.account_id)
+        lot.refresh_from_db(fields=["remaining"])
+        if lot.remaining == 0:
+            return 0
+        amount = lot.remaining
+        ledger_post(
+            kind=Transaction.Kind.EXPIRY,
+            key=f"expiry:lot:{lot.pk}",
+            legs=[(lot.account, -amount), (sink, amount)],
+            memo="积分过期",
+            metadata={"lot": lot.pk, "expires_at": lot.expires_at.isoformat()},
+            _expire_lot=lot,
+        )
+        return amount

@@ -1,0 +1,130 @@
+"""Points tasks (积分任务): completions, at most one per period, each paying points and growth once.
+
+A period is "once", a local date (daily), an ISO week such as "2026-W47" (weekly), or
+"<date>#<n>" (the n-th completion of an unlimited task that day). Completions of one user are
+serialised by locking the user's wallet (with issuance, in id order, as the ledger locks them), so
+twenty taps at once give one completion; the unique (task, user, period) constraint backs it up.
+"""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from core.clock import local_today, now
+from core.exceptions import ApplicationError
+from points.models import Account, PointsTask, TaskCompletion, Transaction
+from points.services.growth import growth_add
+from points.services.ledger import account_for_user, account_issuance, ledger_post
+
+
+def wallet_lock(*, user, others: tuple[Account, ...] = ()) -> Account:
+    """Lock the user's wallet and `others` in id order (the ledger's order); returns the locked wallet."""
+    wallet = account_for_user(user)
+    ids = {wallet.pk, *(a.pk for a in others)}
+    locked = {a.pk: a for a in Account.objects.filter(pk__in=ids).order_by("pk").select_for_update()}
+    return locked[wallet.pk]
+
+
+def active_tasks():
+    """Tasks switched on and inside their active period now."""
+    moment = now()
+    return PointsTask.objects.filter(is_active=True).filter(
+        Q(starts_at__isnull=True) | Q(starts_at__lte=moment), Q(ends_at__isnull=True) | Q(ends_at__gt=moment)
+    )
+
+
+def task_period(task: PointsTask, day: dt.date) -> str:
+    """The period key of `day` for once/daily/weekly tasks (unlimited tasks number their completions)."""
+    if task.frequency == PointsTask.Frequency.ONCE:
+        return "once"
+    if task.frequency == PointsTask.Frequency.WEEKLY:
+        year, week, _weekday = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return day.isoformat()
+
+
+def _refusal(task: PointsTask, user, day: dt.date) -> tuple[ApplicationError | None, str]:
+    """(why the user cannot complete `task` now, or None; the period the next completion would take)."""
+    if task.frequency == PointsTask.Frequency.UNLIMITED:
+        done_today = TaskCompletion.objects.filter(task=task, user=user, local_date=day).count()
+        if task.daily_cap and done_today >= task.daily_cap:
+            return ApplicationError(
+                "task_daily_cap_reached", _("You have reached today's limit for this task."), 409
+            ), ""
+        return None, f"{day.isoformat()}#{done_today + 1}"
+    period = task_period(task, day)
+    if TaskCompletion.objects.filter(task=task, user=user, period=period).exists():
+        return ApplicationError("task_already_done", _("You have already completed this task."), 409), period
+    return None, period
+
+
+def _complete(*, task: PointsTask, user) -> TaskCompletion:
+    """Complete `task` for `user` or raise the ApplicationError that says why not.
+
+    Lock order: issuance and the wallet (id order, as the ledger), then the growth row.
+    """
+    with transaction.atomic():
+        issuance = account_issuance()
+        wallet = wallet_lock(user=user, others=(issuance,))
+        day = local_today()
+        refusal, period = _refusal(task, user, day)
+        if refusal is not None:
+            raise refusal
+        try:
+            with transaction.atomic():
+                completion = TaskCompletion.objects.create(
+                    task=task, user=user, period=period, local_date=day, points=task.points, growth=task.growth
+                )
+        except IntegrityError:
+            raise ApplicationError("task_already_done", _("You have already completed this task."), 409) from None
+        key = f"task:{task.pk}:{user.pk}:{period}"
+        if task.points:
+            completion.transaction = ledger_post(
+                kind=Transaction.Kind.TASK_REWARD,
+                key=key,
+                legs=[(issuance, -task.points), (wallet, task.points)],
+                memo=task.title,
+                metadata={"task": task.code, "period": period},
+            )
+            completion.save(update_fields=["transaction"])
+        if task.growth:
+            completion.growth = growth_add(user=user, amount=task.growth, key=key, reason=task.title)
+            completion.save(update_fields=["growth"])
+    return completion
+
+
+def task_complete_by_server(*, user, code: str) -> TaskCompletion | None:
+    """Complete the task `code` on the server's word (registration, phone verified, first check-in...).
+
+    Returns None when there is no such active task in its period or it is not available to this
+    user now (already done this period, daily cap reached); never raises for that. Runs inside the
+    caller's transaction; idempotent per period.
+    """
+    task = active_tasks().filter(code=code).first()
+    if task is None:
+        return None
+    try:
+        return _complete(task=task, user=user)
+    except ApplicationError as exc:
+        if exc.code in ("task_already_done", "task_daily_cap_reached"):
+            return None
+        raise
+
+
+def task_complete_by_client(*, user, code: str) -> TaskCompletion:
+    """Complete a task the mini-program may complete itself (share, read an article...)."""
+    task = active_tasks().filter(code=code).first()
+    if task is None:
+        raise ApplicationError("task_not_found", _("No such task, or it is not active."), 404)
+    if not task.client_completable:
+        raise ApplicationError("task_server_only", _("This task is completed automatically, not by the app."), 403)
+    return _complete(task=task, user=user)
+
+
+def task_status(*, task: PointsTask, user, day: dt.date | None = None) -> tuple[bool, bool]:
+    """(done, available): done = no more completions this period; available = the client may complete it now."""
+    refusal, _period = _refusal(task, user, day or local_today())
+    done = refusal is not None
+    return done, task.client_completable and not done
