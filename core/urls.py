@@ -9,6 +9,7 @@ from core.health import healthz
 api_patterns = [
     path("", include("core.api.urls")),
     path("", include("points.api.urls")),
+    path("", include("checkin.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

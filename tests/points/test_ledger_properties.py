@@ -3,6 +3,7 @@ time passing and expiry. After every step the audit invariants hold, balances ma
 model, and a spend always takes the soonest-expiring lots first."""
 
 import datetime as dt
+import uuid
 
 import pytest
 import time_machine
@@ -35,13 +36,15 @@ class LedgerMachine(RuleBasedStateMachine):
         self.expected = {user.pk: 0 for user in self.users}
         self.spends: list[tuple[Transaction, int, int]] = []  # (txn, user pk, refundable left)
         self.counter = 0
+        # Examples share one database transaction: keys must be unique across machine instances.
+        self.run_id = uuid.uuid4().hex
 
     def teardown(self):
         self.traveller.stop()
 
     def key(self, prefix: str) -> str:
         self.counter += 1
-        return f"{prefix}:{id(self)}:{self.counter}"
+        return f"{prefix}:{self.run_id}:{self.counter}"
 
     @initialize()
     def start(self):

@@ -1,0 +1,172 @@
+"""Reads of check-in challenges for the API. No writes here: a round that does not exist yet is
+described from the rules (its id is null until someone joins)."""
+
+import datetime as dt
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+
+from checkin import rules
+from checkin.models import Challenge, CheckIn, Entry, Round, Settlement
+from checkin.services.challenges import (
+    challenge_day_start,
+    challenge_today,
+    challenge_window,
+    enrollment_dates,
+)
+from checkin.services.leaderboards import EARLY, Board
+from core.clock import now
+from core.models import User
+
+
+def challenges_active() -> QuerySet[Challenge]:
+    return Challenge.objects.filter(is_active=True)
+
+
+def challenge_get(*, challenge_id: int, active_only: bool = True) -> Challenge:
+    queryset = challenges_active() if active_only else Challenge.objects.all()
+    return get_object_or_404(queryset, pk=challenge_id)
+
+
+def entry_summary(entry: Entry | None) -> dict | None:
+    if entry is None:
+        return None
+    return {
+        "id": entry.pk,
+        "round": entry.round_id,
+        "stake": entry.stake,
+        "checkins": entry.checkins,
+        "makeups_used": entry.makeups_used,
+        "status": entry.status,
+        "payout": entry.payout if entry.paid_at is not None else None,
+        "start_date": entry.round.start_date,
+        "end_date": entry.round.end_date,
+    }
+
+
+def _current_round(challenge: Challenge, today: dt.date) -> tuple[dict | None, Round | None]:
+    dates = enrollment_dates(challenge, today)
+    if dates is None:
+        return None, None
+    round_ = Round.objects.filter(challenge=challenge, start_date=dates[0]).first()
+    if round_ is not None and round_.status != Round.Status.OPEN:
+        return None, None
+    body = {
+        "id": round_.pk if round_ else None,
+        "start_date": dates[0],
+        "end_date": dates[1],
+        "pool": round_.pool if round_ else challenge.bonus,
+        "participants": round_.participants if round_ else 0,
+        "enroll_closes_at": challenge_day_start(challenge, dates[0]),
+    }
+    return body, round_
+
+
+def challenge_overview(*, challenge: Challenge, user) -> dict:
+    """A challenge as the list and detail show it: its rules, the round open for enrolment, the
+    caller's entry in it, and today's window with the caller's entry for today."""
+    at = now()
+    today = challenge_today(challenge, at)
+    current, round_ = _current_round(challenge, today)
+    my_entry = None
+    if round_ is not None:
+        my_entry = Entry.objects.select_related("round").filter(round=round_, user=user).first()
+    today_entry = (
+        Entry.objects.select_related("round")
+        .filter(user=user, round__challenge=challenge, round__start_date__lte=today, round__end_date__gte=today)
+        .first()
+    )
+    opens, closes = challenge_window(challenge, today)
+    checked_in = today_entry is not None and CheckIn.objects.filter(entry=today_entry, local_date=today).exists()
+    return {
+        "challenge": challenge,
+        "current_round": current,
+        "my_entry": entry_summary(my_entry),
+        "today": {
+            "date": today,
+            "window_opens_at": opens,
+            "window_closes_at": closes,
+            "window_open": opens <= at < closes,
+            "entry": entry_summary(today_entry),
+            "checked_in": checked_in,
+        },
+    }
+
+
+def leaderboard_body(board: Board) -> dict:
+    """A board with each user's public face: nickname and avatar, never a phone or an openid."""
+    users = {
+        u.pk: u
+        for u in User.objects.filter(pk__in=[user_id for _, user_id, _ in board.rows]).only(
+            "nickname", "avatar", "avatar_url"
+        )
+    }
+    entries = []
+    for rank, user_id, raw in board.rows:
+        user = users.get(user_id)
+        row = {
+            "rank": rank,
+            "user": {
+                "id": user_id,
+                "nickname": user.nickname if user else "",
+                "avatar_url": user.display_avatar_url if user else "",
+            },
+            "score": board_display_score(board, raw),
+        }
+        if board.board == EARLY:
+            row["checked_in_at"] = board.opens_at + dt.timedelta(microseconds=raw)
+        entries.append(row)
+    me = {"rank": None, "score": None}
+    if board.me is not None:
+        me = {"rank": board.me[0], "score": board_display_score(board, board.me[1])}
+    return {"board": board.board, "date": board.day, "entries": entries, "me": me}
+
+
+def board_display_score(board: Board, raw: int) -> int:
+    if board.board == EARLY:
+        return raw // 1_000_000
+    return rules.board_value(raw)
+
+
+def rounds_past(*, challenge: Challenge, user) -> QuerySet[Round]:
+    """Settled and cancelled rounds, newest first, each with its settlement and the caller's entry
+    (`my_entry_list`)."""
+    mine = Entry.objects.filter(user=user)
+    return (
+        Round.objects.filter(challenge=challenge, settlement__isnull=False)
+        .select_related("settlement")
+        .prefetch_related(Prefetch("entries", queryset=mine, to_attr="my_entry_list"))
+        .order_by("-start_date", "-pk")
+    )
+
+
+def round_report(round_: Round) -> dict:
+    settlement: Settlement = round_.settlement
+    mine = round_.my_entry_list[0] if round_.my_entry_list else None
+    return {
+        "id": round_.pk,
+        "start_date": round_.start_date,
+        "end_date": round_.end_date,
+        "status": round_.status,
+        "outcome": settlement.outcome,
+        "pool": settlement.pool,
+        "participants": settlement.participants,
+        "winners": settlement.winners,
+        "winners_stake": settlement.winners_stake,
+        "paid_total": settlement.paid_total,
+        "rollover_total": settlement.rollover_total,
+        "settled_at": settlement.finished_at,
+        "my_stake": mine.stake if mine else None,
+        "my_status": mine.status if mine else None,
+        "my_payout": mine.payout if mine is not None and mine.paid_at is not None else None,
+    }
+
+
+def entries_of_user(*, user) -> QuerySet[Entry]:
+    settlement_outcome = Settlement.objects.filter(round_id=OuterRef("round_id")).values("outcome")[:1]
+    return (
+        Entry.objects.filter(user=user)
+        .select_related("round__challenge")
+        .annotate(outcome=Subquery(settlement_outcome))
+        .order_by("-pk")
+    )

@@ -1,0 +1,229 @@
+"""Joining a round (the stake), checking in, and makeup check-ins."""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, When
+from django.utils.translation import gettext as _
+
+from checkin.models import Challenge, CheckIn, Entry, Round
+from checkin.services.challenges import (
+    challenge_today,
+    challenge_window,
+    round_closes_at,
+    round_enroll_closes_at,
+    round_for_enrollment,
+)
+from checkin.services.leaderboards import board_push_checkin, standing_update_streak
+from core.clock import now
+from core.exceptions import ApplicationError
+from points.models import Transaction
+from points.services.ledger import account_for_user, account_issuance, account_pool, account_sink, ledger_post
+
+
+def _challenge_not_found() -> ApplicationError:
+    return ApplicationError("not_found", _("No such challenge."), 404)
+
+
+def _enrollment_closed() -> ApplicationError:
+    return ApplicationError("enrollment_closed", _("Enrolment for this challenge is closed."), 409)
+
+
+# -- join ---------------------------------------------------------------------------------------
+
+
+def challenge_join(*, user, challenge: Challenge, stake: int) -> Entry:
+    """Stake `stake` points on the round open for enrolment: wallet -> the round's pool.
+
+    The first participant also brings in the operator's bonus (issuance -> pool). Errors: 400
+    invalid_stake, 409 enrollment_closed, 409 already_joined, 409 round_full, 400 insufficient_points.
+    """
+    if not challenge.stake_min <= stake <= challenge.stake_max:
+        raise ApplicationError(
+            "invalid_stake",
+            _("The stake must be between %(min)s and %(max)s points.")
+            % {"min": challenge.stake_min, "max": challenge.stake_max},
+            400,
+        )
+    at = now()
+    round_ = round_for_enrollment(challenge=challenge, at=at)
+    if round_ is None or at >= round_enroll_closes_at(round_):
+        raise _enrollment_closed()
+    if Entry.objects.filter(round=round_, user=user).exists():
+        raise _already_joined()
+
+    with transaction.atomic():
+        # A conditional UPDATE takes the round's row lock and counts the seat in one statement.
+        seats = Round.objects.filter(pk=round_.pk, status=Round.Status.OPEN)
+        if challenge.max_participants:
+            seats = seats.filter(participants__lt=challenge.max_participants)
+        if not seats.update(participants=F("participants") + 1, stake_total=F("stake_total") + stake):
+            round_.refresh_from_db(fields=["status"])
+            if round_.status != Round.Status.OPEN:
+                raise _enrollment_closed()
+            raise ApplicationError("round_full", _("This round is full."), 409)
+        try:
+            with transaction.atomic():
+                entry = Entry.objects.create(
+                    round=round_, user=user, stake=stake, joined_date=challenge_today(challenge, at)
+                )
+        except IntegrityError:
+            raise _already_joined() from None
+        pool = account_pool(round_.pk)
+        entry.stake_txn = ledger_post(
+            kind=Transaction.Kind.STAKE,
+            key=f"checkin:stake:entry:{entry.pk}",
+            legs=[(account_for_user(user), -stake), (pool, stake)],
+            memo=f"挑战押金: {challenge.title}"[:200],
+            actor=user,
+            metadata={"challenge": challenge.pk, "round": round_.pk, "entry": entry.pk},
+        )
+        entry.save(update_fields=["stake_txn"])
+        if round_.bonus > 0 and Round.objects.filter(pk=round_.pk, bonus_posted=False).update(bonus_posted=True):
+            ledger_post(
+                kind=Transaction.Kind.BONUS,
+                key=f"checkin:bonus:round:{round_.pk}",
+                legs=[(account_issuance(), -round_.bonus), (pool, round_.bonus)],
+                memo=f"奖池加码: {challenge.title}"[:200],
+                metadata={"challenge": challenge.pk, "round": round_.pk},
+            )
+    entry.round = round_
+    return entry
+
+
+def _already_joined() -> ApplicationError:
+    return ApplicationError("already_joined", _("You have already joined this round."), 409)
+
+
+# -- check-in -----------------------------------------------------------------------------------
+
+
+def _entry_for_day(*, user, challenge: Challenge, day: dt.date) -> Entry | None:
+    return (
+        Entry.objects.select_related("round")
+        .filter(
+            user=user,
+            round__challenge=challenge,
+            round__start_date__lte=day,
+            round__end_date__gte=day,
+            round__status=Round.Status.OPEN,
+        )
+        .first()
+    )
+
+
+def _count_checkin(entry: Entry, at: dt.datetime) -> None:
+    """One more check-in on the entry; remember when it reached the required number."""
+    required = entry.round.required_days
+    Entry.objects.filter(pk=entry.pk).update(
+        checkins=F("checkins") + 1,
+        qualified_at=Case(When(checkins=required - 1, then=at), default=F("qualified_at")),
+    )
+
+
+def checkin_create(*, user, challenge: Challenge, note: str = "", image_url: str = "") -> tuple[CheckIn, bool]:
+    """Check in for today's business day. Returns (check-in, created).
+
+    A repeat returns the existing check-in (created False) and never makes a second row, however
+    many requests race: the unique (entry, day) constraint decides. Errors: 409
+    checkin_window_closed outside the window, 404 not_enrolled without an entry for today.
+    """
+    at = now()
+    day = challenge_today(challenge, at)
+    opens, closes = challenge_window(challenge, day)
+    if not opens <= at < closes:
+        raise ApplicationError(
+            "checkin_window_closed",
+            _("Check-in is open from %(start)s to %(end)s.")
+            % {"start": challenge.window_start.strftime("%H:%M"), "end": challenge.window_end.strftime("%H:%M")},
+            409,
+        )
+    entry = _entry_for_day(user=user, challenge=challenge, day=day)
+    if entry is None:
+        raise ApplicationError("not_enrolled", _("You are not enrolled in today's round."), 404)
+    existing = CheckIn.objects.filter(entry=entry, local_date=day).first()
+    if existing is not None:
+        return existing, False
+
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                checkin = CheckIn.objects.create(
+                    entry=entry,
+                    user=user,
+                    challenge=challenge,
+                    local_date=day,
+                    checked_in_at=at,
+                    note=note,
+                    image_url=image_url,
+                )
+        except IntegrityError:
+            # Another request for the same day won the race: answer with its check-in.
+            return CheckIn.objects.get(entry=entry, local_date=day), False
+        _count_checkin(entry, at)
+        standing_update_streak(challenge=challenge, user=user, at=at)
+        from points.services.tasks import task_complete_by_server
+
+        task_complete_by_server(user=user, code="first_checkin")
+        transaction.on_commit(lambda: board_push_checkin(checkin_id=checkin.pk))
+    return checkin, True
+
+
+# -- makeup -------------------------------------------------------------------------------------
+
+
+def checkin_makeup(*, user, challenge: Challenge, day: dt.date) -> CheckIn:
+    """A makeup check-in (补签) for a missed day of a running multi-day round, for a points cost.
+
+    Not for today or later, not for the round's last day, not for days before the user joined,
+    at most `makeup_limit` per entry. Errors: 409 makeup_not_allowed, 400 invalid_makeup_date,
+    404 not_enrolled, 409 already_checked_in, 409 no_makeup_left, 400 insufficient_points.
+    """
+    if challenge.kind != Challenge.Kind.MULTI_DAY or challenge.makeup_limit == 0:
+        raise ApplicationError("makeup_not_allowed", _("This challenge has no makeup check-ins."), 409)
+    at = now()
+    today = challenge_today(challenge, at)
+    entry = _entry_for_day(user=user, challenge=challenge, day=day)
+    if entry is None:
+        raise ApplicationError("not_enrolled", _("You are not enrolled in a round on that day."), 404)
+    round_ = entry.round
+    if at >= round_closes_at(round_):
+        raise ApplicationError("makeup_not_allowed", _("This round has ended."), 409)
+    if day >= today or day == round_.end_date or day < entry.joined_date:
+        raise ApplicationError(
+            "invalid_makeup_date",
+            _("Only a past day of the round after you joined, and not its last day, can be made up."),
+            400,
+        )
+    if CheckIn.objects.filter(entry=entry, local_date=day).exists():
+        raise _already_checked_in()
+
+    with transaction.atomic():
+        if not Entry.objects.filter(pk=entry.pk, makeups_used__lt=challenge.makeup_limit).update(
+            makeups_used=F("makeups_used") + 1
+        ):
+            raise ApplicationError("no_makeup_left", _("You have no makeup check-ins left."), 409)
+        try:
+            with transaction.atomic():
+                checkin = CheckIn.objects.create(
+                    entry=entry, user=user, challenge=challenge, local_date=day, checked_in_at=at, makeup=True
+                )
+        except IntegrityError:
+            raise _already_checked_in() from None
+        if challenge.makeup_cost > 0:
+            checkin.makeup_txn = ledger_post(
+                kind=Transaction.Kind.MAKEUP,
+                key=f"checkin:makeup:entry:{entry.pk}:{day.isoformat()}",
+                legs=[(account_for_user(user), -challenge.makeup_cost), (account_sink(), challenge.makeup_cost)],
+                memo=f"补签: {challenge.title} {day.isoformat()}"[:200],
+                actor=user,
+                metadata={"challenge": challenge.pk, "entry": entry.pk, "date": day.isoformat()},
+            )
+            checkin.save(update_fields=["makeup_txn"])
+        _count_checkin(entry, at)
+        standing_update_streak(challenge=challenge, user=user, at=at)
+    return checkin
+
+
+def _already_checked_in() -> ApplicationError:
+    return ApplicationError("already_checked_in", _("That day already has a check-in."), 409)

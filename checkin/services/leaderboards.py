@@ -1,0 +1,319 @@
+"""Leaderboards per challenge: winnings (payouts received, stakes included), streak (consecutive
+check-in days, still alive: last day today or yesterday) and early (today's earliest check-ins).
+
+The database is the truth: `Standing` rows hold each user's winnings and streak with a packed
+score (checkin.rules.board_score: value first, then whoever reached it first, then the lower user
+id), and check-ins give the early board. With REDIS_URL set, sorted sets serve the boards (top N
+and one user's rank in O(log N)); each set has a marker key, and a board whose marker is missing
+(never built, expired, or Redis flushed) is rebuilt from the database before it is read. Writes
+update the sets after commit; `rebuild_leaderboards` rebuilds every board.
+
+Redis layout (per challenge id C):
+  checkin:lb:C:winnings, checkin:lb:C:streak   score = packed score, member = 10**12 - user id
+  checkin:lb:C:early:YYYY-MM-DD                score = microseconds after the window opened,
+                                               member = user id, zero-padded
+  <key>:built                                  the marker; the streak one lives an hour so broken
+                                               streaks drop out, the early board lives 3 days
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Max, Q, Sum
+
+from checkin import rules
+from checkin.models import Challenge, CheckIn, Entry, Standing
+
+logger = logging.getLogger(__name__)
+
+WINNINGS, STREAK, EARLY = "winnings", "streak", "early"
+BOARDS = (WINNINGS, STREAK, EARLY)
+_ID_SPACE = 10**12
+_MARKER_TTL = {WINNINGS: 24 * 3600, STREAK: 3600, EARLY: 3 * 24 * 3600}
+_ZADD_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Row:
+    user_id: int
+    score: int  # the raw score: packed for winnings/streak, microseconds for early
+
+
+# -- standings (database) -----------------------------------------------------------------------
+
+
+def _streak_runs(days: list[dt.date]) -> tuple[int, int]:
+    """(current, best): the run of consecutive days ending at the latest day, and the longest run."""
+    current = best = 0
+    previous = None
+    for day in sorted(set(days)):
+        current = current + 1 if previous is not None and day - previous == dt.timedelta(days=1) else 1
+        best = max(best, current)
+        previous = day
+    return current, best
+
+
+def standing_update_streak(*, challenge: Challenge, user, at: dt.datetime) -> Standing:
+    """Recompute the user's streak in `challenge` from their check-in days (a makeup may close a gap)."""
+    days = list(CheckIn.objects.filter(challenge=challenge, user=user).values_list("local_date", flat=True))
+    current, best = _streak_runs(days)
+    last = max(days) if days else None
+    standing, _ = Standing.objects.select_for_update().get_or_create(challenge=challenge, user=user)
+    if (standing.streak, standing.streak_date) != (current, last):
+        standing.streak_at = at
+    standing.streak, standing.best_streak, standing.streak_date = current, best, last
+    standing.streak_score = rules.board_score(current, standing.streak_at)
+    standing.save(update_fields=["streak", "best_streak", "streak_date", "streak_at", "streak_score"])
+    return standing
+
+
+def standings_update_winnings(*, challenge_id: int, user_ids: list[int]) -> None:
+    """Recompute winnings of `user_ids` from their paid winning entries, in one upsert."""
+    if not user_ids:
+        return
+    totals = (
+        Entry.objects.filter(
+            round__challenge_id=challenge_id, user_id__in=user_ids, status=Entry.Status.WON, paid_at__isnull=False
+        )
+        .values("user_id")
+        .annotate(total=Sum("payout"), reached=Max("qualified_at"))
+    )
+    rows = [
+        Standing(
+            challenge_id=challenge_id,
+            user_id=row["user_id"],
+            winnings=row["total"],
+            winnings_at=row["reached"],
+            winnings_score=rules.board_score(row["total"], row["reached"]),
+        )
+        for row in totals
+    ]
+    Standing.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["challenge", "user"],
+        update_fields=["winnings", "winnings_at", "winnings_score"],
+    )
+
+
+# -- Redis --------------------------------------------------------------------------------------
+
+
+def _redis():
+    if not settings.REDIS_URL:
+        return None
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+def board_key(challenge_id: int, board: str, day: dt.date | None = None) -> str:
+    if board == EARLY:
+        return f"checkin:lb:{challenge_id}:early:{day.isoformat()}"
+    return f"checkin:lb:{challenge_id}:{board}"
+
+
+def _member(board: str, user_id: int) -> str:
+    return f"{user_id:012d}" if board == EARLY else f"{_ID_SPACE - user_id:012d}"
+
+
+def _user_of(board: str, member) -> int:
+    value = int(member.decode() if isinstance(member, bytes) else member)
+    return value if board == EARLY else _ID_SPACE - value
+
+
+def _redis_safely(action, *args, **kwargs):
+    """Redis is a cache of the boards: when it fails, log and carry on (reads fall back to the database)."""
+    from redis.exceptions import RedisError
+
+    try:
+        return action(*args, **kwargs)
+    except RedisError:
+        logger.warning("leaderboard: Redis unavailable", exc_info=True)
+        return None
+
+
+# -- rows from the database ---------------------------------------------------------------------
+
+
+def _early_day_and_open(challenge: Challenge, day: dt.date | None) -> tuple[dt.date, dt.datetime]:
+    from checkin.services.challenges import challenge_today, challenge_window
+
+    day = day or challenge_today(challenge)
+    return day, challenge_window(challenge, day)[0]
+
+
+def _db_queryset(challenge: Challenge, board: str, day: dt.date | None = None):
+    if board == WINNINGS:
+        return Standing.objects.filter(challenge=challenge, winnings__gt=0).order_by("-winnings_score", "user_id")
+    if board == STREAK:
+        from checkin.services.challenges import challenge_today
+
+        alive_since = challenge_today(challenge) - dt.timedelta(days=1)
+        return Standing.objects.filter(challenge=challenge, streak__gt=0, streak_date__gte=alive_since).order_by(
+            "-streak_score", "user_id"
+        )
+    return CheckIn.objects.filter(challenge=challenge, local_date=day, makeup=False).order_by(
+        "checked_in_at", "user_id"
+    )
+
+
+def _db_rows(challenge: Challenge, board: str, day: dt.date | None = None, limit: int | None = None) -> list[Row]:
+    queryset = _db_queryset(challenge, board, day)
+    if limit is not None:
+        queryset = queryset[:limit]
+    if board == EARLY:
+        _, opens = _early_day_and_open(challenge, day)
+        return [Row(u, rules.early_score(t, opens)) for u, t in queryset.values_list("user_id", "checked_in_at")]
+    field = "winnings_score" if board == WINNINGS else "streak_score"
+    return [Row(u, s) for u, s in queryset.values_list("user_id", field)]
+
+
+def _db_rank(challenge: Challenge, board: str, user_id: int, day: dt.date | None) -> tuple[int, int] | None:
+    """(rank, raw score) of one user on the database board, or None when not on it."""
+    queryset = _db_queryset(challenge, board, day)
+    if board == EARLY:
+        mine = queryset.filter(user_id=user_id).values_list("checked_in_at", flat=True).first()
+        if mine is None:
+            return None
+        ahead = queryset.filter(Q(checked_in_at__lt=mine) | Q(checked_in_at=mine, user_id__lt=user_id)).count()
+        _, opens = _early_day_and_open(challenge, day)
+        return ahead + 1, rules.early_score(mine, opens)
+    field = "winnings_score" if board == WINNINGS else "streak_score"
+    mine = queryset.filter(user_id=user_id).values_list(field, flat=True).first()
+    if mine is None:
+        return None
+    ahead = queryset.filter(Q(**{f"{field}__gt": mine}) | Q(**{field: mine, "user_id__lt": user_id})).count()
+    return ahead + 1, mine
+
+
+# -- building and writing the Redis sets --------------------------------------------------------
+
+
+def leaderboard_rebuild(*, challenge: Challenge, board: str, day: dt.date | None = None) -> int:
+    """Replace one Redis board with the database's. Returns its size (0 without Redis)."""
+    redis = _redis()
+    if redis is None:
+        return 0
+    if board == EARLY:
+        day, _ = _early_day_and_open(challenge, day)
+    rows = _db_rows(challenge, board, day)
+    key = board_key(challenge.pk, board, day)
+    pipe = redis.pipeline(transaction=True)
+    pipe.delete(key)
+    for start in range(0, len(rows), _ZADD_CHUNK):
+        pipe.zadd(key, {_member(board, row.user_id): row.score for row in rows[start : start + _ZADD_CHUNK]})
+    if board == EARLY:
+        pipe.expire(key, _MARKER_TTL[EARLY])
+    pipe.set(f"{key}:built", "1", ex=_MARKER_TTL[board])
+    pipe.execute()
+    return len(rows)
+
+
+def leaderboards_rebuild(*, challenge_ids: list[int] | None = None) -> int:
+    """Rebuild every board of every (or the given) challenge; today's early board only. Returns boards built."""
+    challenges = Challenge.objects.all()
+    if challenge_ids:
+        challenges = challenges.filter(pk__in=challenge_ids)
+    built = 0
+    if _redis() is None:
+        return 0
+    for challenge in challenges:
+        for board in BOARDS:
+            leaderboard_rebuild(challenge=challenge, board=board)
+            built += 1
+    return built
+
+
+def _push(challenge_id: int, board: str, scores: dict[int, int], day: dt.date | None = None, only_new=False) -> None:
+    redis = _redis()
+    if redis is None or not scores:
+        return
+    key = board_key(challenge_id, board, day)
+
+    def write():
+        # Only into a built board: a missing one is rebuilt from the database when next read.
+        if not redis.exists(f"{key}:built"):
+            return
+        redis.zadd(key, {_member(board, user_id): score for user_id, score in scores.items()}, nx=only_new)
+        if board == EARLY:
+            redis.expire(key, _MARKER_TTL[EARLY])
+
+    _redis_safely(write)
+
+
+def board_push_checkin(*, checkin_id: int) -> None:
+    """After a check-in commits: the user's streak, and today's early board."""
+    checkin = CheckIn.objects.select_related("challenge").filter(pk=checkin_id).first()
+    if checkin is None:
+        return
+    standing = Standing.objects.filter(challenge_id=checkin.challenge_id, user_id=checkin.user_id).first()
+    if standing is not None and standing.streak > 0:
+        _push(checkin.challenge_id, STREAK, {checkin.user_id: standing.streak_score})
+    if not checkin.makeup:
+        _, opens = _early_day_and_open(checkin.challenge, checkin.local_date)
+        score = rules.early_score(checkin.checked_in_at, opens)
+        _push(checkin.challenge_id, EARLY, {checkin.user_id: score}, day=checkin.local_date, only_new=True)
+
+
+def board_push_winnings(*, challenge_id: int, user_ids: list[int]) -> None:
+    """After a settlement batch commits: the new winnings of its winners."""
+    scores = dict(
+        Standing.objects.filter(challenge_id=challenge_id, user_id__in=user_ids, winnings__gt=0).values_list(
+            "user_id", "winnings_score"
+        )
+    )
+    _push(challenge_id, WINNINGS, scores)
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Board:
+    board: str
+    day: dt.date | None
+    rows: list[tuple[int, int, int]]  # (rank, user id, raw score)
+    me: tuple[int, int] | None  # (rank, raw score)
+    opens_at: dt.datetime | None = None
+
+
+def _redis_read(redis, challenge: Challenge, board: str, day, limit: int, user_id: int | None):
+    key = board_key(challenge.pk, board, day)
+    if not redis.exists(f"{key}:built"):
+        leaderboard_rebuild(challenge=challenge, board=board, day=day)
+    pipe = redis.pipeline(transaction=False)
+    if board == EARLY:
+        pipe.zrange(key, 0, limit - 1, withscores=True)
+    else:
+        pipe.zrevrange(key, 0, limit - 1, withscores=True)
+    if user_id is not None:
+        member = _member(board, user_id)
+        pipe.zrank(key, member) if board == EARLY else pipe.zrevrank(key, member)
+        pipe.zscore(key, member)
+    results = pipe.execute()
+    rows = [(i + 1, _user_of(board, m), int(s)) for i, (m, s) in enumerate(results[0])]
+    me = None
+    if user_id is not None and results[1] is not None:
+        me = (results[1] + 1, int(results[2]))
+    return rows, me
+
+
+def leaderboard_read(*, challenge: Challenge, board: str, limit: int = 20, user=None) -> Board:
+    """Top `limit` of a board and the caller's rank: from Redis when configured, else the database."""
+    if board not in BOARDS:
+        raise ValueError(f"unknown board {board!r}")
+    day, opens = (None, None)
+    if board == EARLY:
+        day, opens = _early_day_and_open(challenge, None)
+    user_id = user.pk if user is not None else None
+    redis = _redis()
+    if redis is not None:
+        result = _redis_safely(_redis_read, redis, challenge, board, day, limit, user_id)
+        if result is not None:
+            return Board(board, day, result[0], result[1], opens)
+    rows = [(i + 1, row.user_id, row.score) for i, row in enumerate(_db_rows(challenge, board, day, limit))]
+    me = _db_rank(challenge, board, user_id, day) if user_id is not None else None
+    return Board(board, day, rows, me, opens)
