@@ -12,6 +12,7 @@ from core.exceptions import ApplicationError
 from core.models import User, generate_username
 from core.wechat import WeChatError, get_wechat_client
 from points.services.tasks import task_complete_by_server
+from referral.services import referral_bind_new_user, referral_trigger
 
 AVATAR_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 AVATAR_STORED_SIZE = 512
@@ -27,6 +28,7 @@ def wechat_error_to_application_error(exc: WeChatError) -> ApplicationError:
 def user_registered(*, user: User, referral: str = "", channel: str = "") -> None:
     """Everything a brand-new mini-program user gets, in the transaction that created them."""
     task_complete_by_server(user=user, code="welcome")
+    referral_bind_new_user(user=user, referral=referral, channel=channel)
 
 
 def user_login_wechat(*, code: str, referral: str = "", channel: str = "") -> tuple[User, bool]:
@@ -56,6 +58,7 @@ def user_login_wechat(*, code: str, referral: str = "", channel: str = "") -> tu
 def user_phone_verified(*, user: User) -> None:
     """What verifying a phone unlocks (tasks, referral rewards), in the verifying transaction."""
     task_complete_by_server(user=user, code="phone_verified")
+    referral_trigger(user=user, trigger="phone_verified")
 
 
 def user_verify_phone(*, user: User, code: str) -> User:

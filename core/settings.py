@@ -251,6 +251,12 @@ POINTS_EXPIRING_SOON_DAYS = env_int("POINTS_EXPIRING_SOON_DAYS", 30)
 # Growth value a user can gain per local day (0 = no cap).
 POINTS_GROWTH_DAILY_CAP = env_int("POINTS_GROWTH_DAILY_CAP", 200)
 
+# Referral posters: a CJK font so Chinese nicknames render (Debian: fonts-wqy-microhei).
+_POSTER_FONT_CANDIDATES = [
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+]
+POSTER_FONT_PATH = env_str("POSTER_FONT_PATH", next((p for p in _POSTER_FONT_CANDIDATES if Path(p).exists()), ""))
 
 DEMO_OPERATOR_USERNAME = "operator"
 DEMO_OPERATOR_PASSWORD = "demo-operator-2026"

@@ -163,8 +163,11 @@ def checkin_create(*, user, challenge: Challenge, note: str = "", image_url: str
         _count_checkin(entry, at)
         standing_update_streak(challenge=challenge, user=user, at=at)
         from points.services.tasks import task_complete_by_server
+        from referral.services import referral_trigger
 
         task_complete_by_server(user=user, code="first_checkin")
+        # Rewards the inviter once per rule (keyed), however many check-ins follow.
+        referral_trigger(user=user, trigger="first_checkin")
         transaction.on_commit(lambda: board_push_checkin(checkin_id=checkin.pk))
     return checkin, True
 

@@ -14,6 +14,7 @@ class LoginUserOutput(serializers.Serializer):
     id = serializers.IntegerField()
     nickname = serializers.CharField()
     avatar_url = AbsoluteUrlField()
+    referral_code = serializers.CharField(help_text=_("The user's own referral code."))
     is_new = serializers.BooleanField()
 
 
@@ -31,6 +32,11 @@ class StaffLoginInput(serializers.Serializer):
     password = StrictCharField(max_length=128, style={"input_type": "password"})
 
 
+class InvitedByOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    nickname = serializers.CharField()
+
+
 class MeOutput(serializers.Serializer):
     id = serializers.IntegerField()
     nickname = serializers.CharField()
@@ -39,6 +45,8 @@ class MeOutput(serializers.Serializer):
     points = serializers.IntegerField(help_text=_("Points balance."))
     growth = serializers.IntegerField(help_text=_("Growth value."))
     level = serializers.CharField(allow_null=True, help_text=_("Membership level name, or null."))
+    referral_code = serializers.CharField(help_text=_("The user's own referral code."))
+    invited_by = InvitedByOutput(allow_null=True, help_text=_("Who invited the user, or null."))
 
 
 class MeUpdateInput(serializers.Serializer):

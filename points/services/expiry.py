@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from core.clock import now
-from points.models import Account, Lot, Transaction
+from points.models import Account, Lot, LotUse, Transaction
 from points.services.ledger import account_expired, ledger_post
 
 EXPIRY_BATCH = 500
@@ -12,8 +12,8 @@ EXPIRY_BATCH = 500
 def lots_expire(*, batch_size: int = EXPIRY_BATCH) -> int:
     """Expire every lot past its date with points left. Returns the points expired.
 
-    Each lot is its own ledger transaction keyed by the lot, so a re-run or a crash midway
-    expires nothing twice. Lots are taken in batches to keep transactions short.
+    Each lot's expiry is its own ledger transaction keyed by the lot, so a re-run or a crash
+    midway expires nothing twice. Lots are taken in batches to keep transactions short.
     """
     expired_points = 0
     sink = account_expired()
@@ -40,9 +40,12 @@ def _lot_expire(lot_id: int, sink: Account) -> int:
         if lot.remaining == 0:
             return 0
         amount = lot.remaining
+        # A refund may give points back to a lot that already expired; its next expiry is a new
+        # transaction, numbered by the expiries before it (read under the wallet lock).
+        round_number = LotUse.objects.filter(lot=lot, entry__transaction__kind=Transaction.Kind.EXPIRY).count() + 1
         ledger_post(
             kind=Transaction.Kind.EXPIRY,
-            key=f"expiry:lot:{lot.pk}",
+            key=f"expiry:lot:{lot.pk}:{round_number}",
             legs=[(lot.account, -amount), (sink, amount)],
             memo="积分过期",
             metadata={"lot": lot.pk, "expires_at": lot.expires_at.isoformat()},

@@ -183,3 +183,24 @@ def test_end_of_next_year_rule_is_local_new_year(settings):
     expiry = lot_expiry_for(dt.datetime(2026, 12, 31, 20, tzinfo=dt.UTC))
 
     assert expiry == dt.datetime(2028, 12, 31, 16, tzinfo=dt.UTC)
+
+
+@pytest.mark.django_db
+def test_refund_into_an_already_expired_lot_expires_again_at_the_next_run(user, settings):
+    # Found by the state machine: a spend, its lot expiring, then a refund of the spend.
+    settings.POINTS_EXPIRY_ENABLED = True
+    settings.POINTS_EXPIRY_RULE = "30"
+    wallet = account_for_user(user)
+    with time_machine.travel(dt.datetime(2026, 3, 1, tzinfo=dt.UTC), tick=False):
+        ledger_post(kind="task_reward", key="a", legs=[(account_issuance(), -50), (wallet, 50)])
+        spend = ledger_post(kind="redemption", key="s", legs=[(wallet, -20), (account_sink(), 20)])
+    with time_machine.travel(dt.datetime(2026, 4, 5, tzinfo=dt.UTC), tick=False):
+        assert lots_expire() == 30
+        ledger_post(kind="refund", key="r", legs=[(account_sink(), -20), (wallet, 20)], refund_of=spend)
+        assert lots_expire() == 20
+        assert lots_expire() == 0
+
+    wallet.refresh_from_db()
+    assert wallet.balance == 0
+    assert Transaction.objects.filter(kind="expiry").count() == 2
+    assert ledger_audit().ok

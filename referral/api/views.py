@@ -1,0 +1,66 @@
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.generics import ListAPIView
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from referral.api import serializers as s
+from referral.models import Referral
+from referral.selectors import poster_template_get, referral_invitees, referral_leaderboard, referral_summary
+from referral.services import referral_poster, referral_profile_ensure
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """The poster is a PNG whatever the client accepts; errors stay JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ReferralMeApi(APIView):
+    @extend_schema(responses={200: s.ReferralMeOutput})
+    def get(self, request):
+        profile = referral_profile_ensure(user=request.user)
+        return Response(s.ReferralMeOutput(referral_summary(profile=profile)).data)
+
+
+class ReferralPosterApi(APIView):
+    content_negotiation_class = FirstRendererNegotiation
+    throttle_scope = "write"  # composing is CPU work; a cached poster is cheap
+
+    @extend_schema(
+        parameters=[OpenApiParameter("template", int, required=False, description="A poster template id.")],
+        responses={
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The poster (PNG)."),
+        },
+    )
+    def get(self, request):
+        data = s.ReferralPosterInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        template = poster_template_get(template_id=data.validated_data.get("template"))
+        png = referral_poster(user=request.user, template=template)
+        response = HttpResponse(png, content_type="image/png")
+        response["Cache-Control"] = "private, max-age=300"
+        return response
+
+
+class ReferralInviteesApi(ListAPIView):
+    serializer_class = s.ReferralInviteeOutput
+    queryset = Referral.objects.none()  # for the schema; the real list is the selector's
+
+    def get_queryset(self):
+        return referral_invitees(user=self.request.user)
+
+
+class ReferralLeaderboardApi(APIView):
+    @extend_schema(parameters=[s.ReferralLeaderboardInput], responses={200: s.ReferralLeaderboardOutput})
+    def get(self, request):
+        data = s.ReferralLeaderboardInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        board = referral_leaderboard(user=request.user, limit=data.validated_data["limit"])
+        return Response(s.ReferralLeaderboardOutput(board, context={"request": request}).data)

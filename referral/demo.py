@@ -1,0 +1,36 @@
+"""Demo referral setup: the phone-verified rule (inviter 50, invitee 20) with a milestone ladder,
+the default poster template (generated background) and a front-desk channel. Idempotent."""
+
+from referral.models import Channel, Milestone, PosterTemplate, ReferralConfig, RewardRule
+
+DEMO_RULE_NAME = "邀请好友：验证手机号"
+DEMO_TEMPLATE_NAME = "默认海报"
+DEMO_CHANNEL_CODE = "FRONT-DESK"
+DEMO_MILESTONES = [(3, 100), (5, 200), (10, 500)]
+
+
+def seed(stdout=None) -> None:
+    if not ReferralConfig.objects.exists():
+        ReferralConfig.objects.create()
+    rule, _created = RewardRule.objects.get_or_create(
+        name=DEMO_RULE_NAME,
+        defaults={
+            "trigger": RewardRule.Trigger.PHONE_VERIFIED,
+            "inviter_points": 50,
+            "invitee_points": 20,
+            "requires_phone": True,
+            "qualifies": True,
+            "daily_cap": 10,
+        },
+    )
+    for friends, points in DEMO_MILESTONES:
+        Milestone.objects.get_or_create(rule=rule, friends=friends, defaults={"points": points})
+    if not PosterTemplate.objects.filter(name=DEMO_TEMPLATE_NAME).exists():
+        PosterTemplate.objects.create(
+            name=DEMO_TEMPLATE_NAME,
+            text="邀请你一起早起打卡，赢积分好礼",
+            is_default=not PosterTemplate.objects.filter(is_default=True).exists(),
+        )
+    Channel.objects.get_or_create(code=DEMO_CHANNEL_CODE, defaults={"name": "前台", "kind": Channel.Kind.FRONT_DESK})
+    if stdout is not None:
+        stdout.write("referral: rule, poster template and front-desk channel ready")

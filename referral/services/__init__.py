@@ -1,0 +1,30 @@
+"""Every write of the referral app. Other apps call `referral_trigger` and `referral_reward_clawback`.
+
+- attribution: referral profiles and codes, landing-page scans, binding a new user at login
+- rewards: reward rules applied on triggers, caps, milestones, holds, review, clawback, flags
+- posters: composing and caching a user's poster
+"""
+
+from referral.services.attribution import referral_bind_new_user, referral_profile_ensure, referral_scan_record
+from referral.services.posters import referral_poster
+from referral.services.rewards import (
+    referral_flag_inactive_inviters,
+    referral_profile_flag_set,
+    referral_reward_approve,
+    referral_reward_clawback,
+    referral_reward_reject,
+    referral_trigger,
+)
+
+__all__ = [
+    "referral_bind_new_user",
+    "referral_flag_inactive_inviters",
+    "referral_poster",
+    "referral_profile_ensure",
+    "referral_profile_flag_set",
+    "referral_reward_approve",
+    "referral_reward_clawback",
+    "referral_reward_reject",
+    "referral_scan_record",
+    "referral_trigger",
+]

@@ -1,0 +1,156 @@
+"""Writes about who came from whom: referral profiles and codes, scans, binding at registration."""
+
+import datetime as dt
+import hashlib
+import logging
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+
+from core.clock import now
+from referral.codes import code_generate, touch_parse
+from referral.models import CODE_LENGTH, Channel, Referral, ReferralProfile, RewardRule, Scan
+from referral.selectors import channel_by_code, code_resolve
+
+logger = logging.getLogger(__name__)
+
+CODE_ATTEMPTS = 12
+# After this many collisions at one length, codes get one character longer.
+ATTEMPTS_PER_LENGTH = 4
+# A landing-page scan of the same code this recent may be the one that brought a new user.
+SCAN_ATTRIBUTION_WINDOW = dt.timedelta(hours=24)
+# The same browser opening the same link again within this window is one scan.
+SCAN_DEDUPE_SECONDS = 600
+SCANS_PER_CLIENT_PER_HOUR = 60
+# How far up the inviter chain a cycle check looks (chains are short; this bounds the cost).
+CYCLE_CHECK_DEPTH = 100
+
+
+def referral_profile_ensure(*, user, channel: Channel | None = None) -> ReferralProfile:
+    """The user's referral profile, created with a fresh unique code on first use.
+
+    Codes are random; a collision (on the unique index) is retried with a new code, and after a
+    few collisions at one length the code grows by one character.
+    """
+    profile = ReferralProfile.objects.filter(user=user).first()
+    if profile is not None:
+        return profile
+    for attempt in range(CODE_ATTEMPTS):
+        code = code_generate(CODE_LENGTH + attempt // ATTEMPTS_PER_LENGTH)
+        if Channel.objects.filter(code=code).exists():
+            continue
+        try:
+            with transaction.atomic():
+                return ReferralProfile.objects.create(user=user, code=code, channel=channel)
+        except IntegrityError:
+            # Either the code is taken, or a concurrent request created this user's profile.
+            profile = ReferralProfile.objects.filter(user=user).first()
+            if profile is not None:
+                return profile
+    raise RuntimeError("no free referral code found")
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+
+
+def referral_scan_record(
+    *, code: str, profile: ReferralProfile | None, channel: Channel | None, user_agent: str = "", client: str = ""
+) -> Scan | None:
+    """A landing-page visit. The same browser (user agent and address) within ten minutes counts once.
+
+    Only hashes are kept, never the user agent or the address themselves.
+    """
+    if profile is None and channel is None:
+        return None
+    user_agent_hash = _hash(user_agent) if user_agent else ""
+    client_hash = _hash(client)[:16]
+    if not cache.add(f"referral:scan:{code}:{user_agent_hash}:{client_hash}", 1, SCAN_DEDUPE_SECONDS):
+        return None
+    # One address recording scan after scan (a script varying its user agent) stops counting.
+    budget_key = f"referral:scan-budget:{client_hash}"
+    cache.add(budget_key, 0, 3600)
+    try:
+        if cache.incr(budget_key) > SCANS_PER_CLIENT_PER_HOUR:
+            return None
+    except ValueError:  # the counter expired between add and incr
+        pass
+    return Scan.objects.create(
+        code=code, profile=profile, channel=channel, source=Scan.Source.LANDING, user_agent_hash=user_agent_hash
+    )
+
+
+def _first_scan(*, user, code: str, profile: ReferralProfile | None, channel: Channel | None) -> Scan:
+    """The scan that brought `user`: the earliest unclaimed landing scan of this code in the last day
+    (claimed for this user), else a scan for this login."""
+    since = now() - SCAN_ATTRIBUTION_WINDOW
+    candidates = Scan.objects.filter(
+        code=code, source=Scan.Source.LANDING, user__isnull=True, scanned_at__gte=since
+    ).order_by("scanned_at", "pk")
+    for scan_id in candidates.values_list("pk", flat=True)[:5]:
+        # Conditional update: two sign-ups never claim the same scan.
+        if Scan.objects.filter(pk=scan_id, user__isnull=True).update(user=user):
+            return Scan.objects.get(pk=scan_id)
+    return Scan.objects.create(code=code, profile=profile, channel=channel, source=Scan.Source.LOGIN, user=user)
+
+
+def _would_cycle(*, inviter_id: int, invitee_id: int) -> bool:
+    """Whether `invitee` is already up the inviter chain of `inviter` (binding would close a loop)."""
+    seen = set()
+    current = inviter_id
+    for _step in range(CYCLE_CHECK_DEPTH):
+        if current == invitee_id:
+            return True
+        if current in seen:
+            return True
+        seen.add(current)
+        current = Referral.objects.filter(invitee_id=current).values_list("inviter_id", flat=True).first()
+        if current is None:
+            return False
+    return True  # a chain this deep is refused rather than followed further
+
+
+def referral_bind_new_user(*, user, referral: str = "", channel: str = "") -> Referral | None:
+    """Attribute a user that this login has just created. Runs inside the login transaction.
+
+    `referral` is a user's code, a channel's code or a scene (`r=<code>`, `c=<code>`, or both
+    joined with `&`); `channel` a channel's code or scene. First touch wins: a user is bound once,
+    never to themselves, never so that the chain of inviters loops. Whatever cannot be used is
+    ignored: the login succeeds regardless. Gives the user their own referral profile.
+    """
+    user_code, channel_code = touch_parse(referral, channel)
+    inviter_profile, code_channel = code_resolve(user_code) if user_code else (None, None)
+    channel_obj = channel_by_code(channel_code) if channel_code else None
+    channel_obj = channel_obj or code_channel
+
+    profile = referral_profile_ensure(user=user, channel=channel_obj)
+    if channel_obj is not None and profile.channel_id is None:
+        ReferralProfile.objects.filter(pk=profile.pk, channel__isnull=True).update(channel=channel_obj)
+
+    touched = inviter_profile or channel_obj
+    if touched is not None and profile.first_scan_id is None:
+        scan = _first_scan(
+            user=user,
+            code=inviter_profile.code if inviter_profile else channel_obj.code,
+            profile=inviter_profile,
+            channel=None if inviter_profile else channel_obj,
+        )
+        ReferralProfile.objects.filter(pk=profile.pk, first_scan__isnull=True).update(first_scan=scan)
+
+    if inviter_profile is None:
+        return None
+    inviter_id = inviter_profile.user_id
+    if inviter_id == user.pk or _would_cycle(inviter_id=inviter_id, invitee_id=user.pk):
+        return None
+    if Referral.objects.filter(invitee=user).exists():
+        return None
+    try:
+        with transaction.atomic():
+            bound = Referral.objects.create(inviter_id=inviter_id, invitee=user, channel=channel_obj)
+    except IntegrityError:
+        return None  # a concurrent binding of the same user won: first touch
+
+    from referral.services.rewards import referral_trigger
+
+    referral_trigger(user=user, trigger=RewardRule.Trigger.REGISTERED)
+    return bound
