@@ -15,21 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from checkin.models import Challenge, CheckIn, Entry, Reminder, Round, Settlement, Standing, SubscribeCredit
 from checkin.services.settlement import round_cancel, round_settle, settlement_preview
+from core.admin_utils import ReadOnlyAdmin
 from core.clock import local_today
 from core.exceptions import ApplicationError
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History is written by services only; operators read it here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _round_links(round_: Round) -> str:

@@ -9,6 +9,20 @@ from django.db import transaction
 from core.models import User
 
 LOCAL_APPS = ["core", "points", "checkin", "referral", "analytics"]
+
+
+def local_app_modules(submodule: str) -> list:
+    """`<app>.<submodule>` of every local app that has one, in LOCAL_APPS order."""
+    modules = []
+    for app in LOCAL_APPS:
+        try:
+            modules.append(importlib.import_module(f"{app}.{submodule}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.{submodule}":
+                raise
+    return modules
+
+
 DEMO_USERS = [("demo-alice", "Alice 小艾"), ("demo-bob", "Bob 小博"), ("demo-carol", "Carol 小卡")]
 
 
@@ -43,16 +57,10 @@ def seed_late(stdout=None) -> None:
 
 
 def seed_demo(*, stdout=None) -> None:
-    for app in LOCAL_APPS:
-        try:
-            module = importlib.import_module(f"{app}.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.demo":
-                raise
-            continue
+    for module in local_app_modules("demo"):
         with transaction.atomic():
             module.seed(stdout=stdout)
         if stdout is not None:
-            stdout.write(f"seeded: {app}")
+            stdout.write(f"seeded: {module.__name__}")
     with transaction.atomic():
         seed_late(stdout=stdout)

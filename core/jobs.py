@@ -6,7 +6,6 @@
 Crontabs are in CELERY_TIMEZONE (UTC by default): "5 16 * * *" is 00:05 in Asia/Shanghai.
 """
 
-import importlib
 import logging
 from dataclasses import dataclass
 
@@ -14,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from core.demo import LOCAL_APPS
+from core.demo import local_app_modules
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +28,7 @@ class Job:
 
 
 def all_jobs() -> list[Job]:
-    jobs = []
-    for app in LOCAL_APPS:
-        try:
-            module = importlib.import_module(f"{app}.jobs")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.jobs":
-                raise
-            continue
-        jobs.extend(getattr(module, "NIGHTLY_JOBS", []))
+    jobs = [job for module in local_app_modules("jobs") for job in getattr(module, "NIGHTLY_JOBS", [])]
     return sorted(jobs, key=lambda job: (job.order, job.name))
 
 

@@ -40,3 +40,49 @@ class User(AbstractUser):
         if self.avatar:
             return self.avatar.url
         return self.avatar_url
+
+
+class Slot(models.Model):
+    """An ops slot (运营位): a named position in the mini-program where operators place banners."""
+
+    key = models.SlugField(_("key"), max_length=50, unique=True, help_text=_("home_banner, checkin_top, mall_top..."))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("ops slot")
+        verbose_name_plural = _("ops slots")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name or self.key
+
+
+class SlotItem(models.Model):
+    class LinkType(models.TextChoices):
+        PRODUCT = "product", _("mall product")
+        CHALLENGE = "challenge", _("challenge")
+        GROUPBUY = "groupbuy", _("group-buy")
+        PAGE = "page", _("mini-program page")
+        URL = "url", _("web URL")
+
+    slot = models.ForeignKey(Slot, verbose_name=_("ops slot"), on_delete=models.CASCADE, related_name="items")
+    title = models.CharField(_("title"), max_length=100)
+    image = models.ImageField(_("image"), upload_to="slots/", blank=True)
+    image_url = models.URLField(_("image URL"), max_length=500, blank=True)
+    link_type = models.CharField(_("link type"), max_length=16, choices=LinkType.choices, default=LinkType.PAGE)
+    target = models.CharField(
+        _("target"), max_length=500, blank=True, help_text=_("An id for product, challenge, group-buy; a path or URL.")
+    )
+    starts_at = models.DateTimeField(_("shown from"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("shown until"), null=True, blank=True)
+    sort_order = models.IntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("ops slot item")
+        verbose_name_plural = _("ops slot items")
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.title

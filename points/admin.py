@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_utils import ReadOnlyAdmin
 from core.exceptions import ApplicationError
 from points.forms import BulkGrantConfirmForm, BulkGrantUploadForm, PointsAdjustForm
 from points.models import (
@@ -31,19 +32,6 @@ from points.services.admin_ops import BulkRow, bulk_grant_parse, bulk_grant_plan
 
 OPERATE_PERMISSION = "points.change_account"
 BULK_SESSION_PREFIX = "points_bulk:"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History is append-only: operators look, never add, change or delete."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EntryInline(admin.TabularInline):
@@ -260,3 +248,6 @@ class GrowthAdmin(ReadOnlyAdmin):
     list_display = ("user", "total")
     search_fields = ("user__nickname", "user__phone")
     list_select_related = ("user",)
+
+
+from points import admin_mall  # noqa: E402, F401  the points mall

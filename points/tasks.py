@@ -14,3 +14,10 @@ def audit_ledger_task() -> str:
     # The command raises CommandError with the report when the ledger is off: the job fails loudly.
     call_command("audit_ledger")
     return "ok"
+
+
+@shared_task(acks_late=True)
+def expire_coupons_task() -> int:
+    from points.services.mall import coupons_expire
+
+    return coupons_expire()

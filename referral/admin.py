@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_utils import ReadOnlyAdmin
 from core.exceptions import ApplicationError
 from referral.codes import channel_code_normalize, scene_for_channel, share_url_for
 from referral.models import (
@@ -29,19 +30,6 @@ from referral.services import (
     referral_trigger,
 )
 from referral.services.posters import poster_compose_for
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History that only services write."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ActionsOnlyAdmin(admin.ModelAdmin):

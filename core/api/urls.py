@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core.api import views
+from core.api import slots, views
 
 urlpatterns = [
     path("auth/wechat/login", views.WeChatLoginApi.as_view(), name="auth-wechat-login"),
@@ -9,4 +9,5 @@ urlpatterns = [
     path("me", views.MeApi.as_view(), name="me"),
     path("me/phone", views.MePhoneApi.as_view(), name="me-phone"),
     path("me/avatar", views.MeAvatarApi.as_view(), name="me-avatar"),
+    path("slots/<slug:key>", slots.SlotDetailApi.as_view(), name="slot"),
 ]

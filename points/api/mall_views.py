@@ -1,0 +1,146 @@
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from core.api.fields import StrictCharField
+from core.api.pagination import Pagination
+from points.api import mall_serializers as s
+from points.models import Coupon
+from points.selectors_mall import coupons_for, order_for, orders_for, products_on_sale
+from points.services.mall import coupon_verify, redemption_cancel, redemption_create
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", OpenApiTypes.INT, required=False),
+    OpenApiParameter("page_size", OpenApiTypes.INT, required=False),
+]
+IDEMPOTENCY_KEY = StrictCharField(max_length=100)
+
+
+def _page(view, request, rows, output_class):
+    paginator = Pagination()
+    page = paginator.paginate_queryset(rows, request, view=view)
+    return Response(
+        {
+            "count": paginator.page.paginator.count,
+            "next": paginator.get_next_link(),
+            "previous": paginator.get_previous_link(),
+            "results": output_class(page, many=True, context={"request": request}).data,
+        }
+    )
+
+
+class ProductListApi(APIView):
+    @extend_schema(
+        parameters=[
+            *PAGE_PARAMETERS,
+            OpenApiParameter("category", OpenApiTypes.STR, required=False),
+            OpenApiParameter("affordable", OpenApiTypes.BOOL, required=False, description="Only what I can pay now."),
+        ],
+        responses={200: s.ProductPageOutput},
+    )
+    def get(self, request):
+        data = s.ProductListInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        rows = products_on_sale(user=request.user, **data.validated_data)
+        return _page(self, request, rows, s.ProductOutput)
+
+
+class RedemptionListApi(APIView):
+    throttle_scope = "write"
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.request.method == "POST":
+            return throttles
+        return [t for t in throttles if not isinstance(t, ScopedRateThrottle)]  # reading is not a write
+
+    @extend_schema(operation_id="mall_redemptions_list", parameters=PAGE_PARAMETERS, responses={200: s.OrderPageOutput})
+    def get(self, request):
+        return _page(self, request, orders_for(user=request.user), s.OrderOutput)
+
+    @extend_schema(
+        request=s.RedemptionCreateInput,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="The same key from the same user returns the same order.",
+            )
+        ],
+        responses={201: s.OrderOutput, 200: s.OrderOutput},
+    )
+    def post(self, request):
+        data = s.RedemptionCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if key:
+            key = IDEMPOTENCY_KEY.run_validation(key)
+        values = data.validated_data
+        order = redemption_create(
+            user=request.user,
+            product_id=values["product"],
+            quantity=values["quantity"],
+            address=values["address"],
+            store_id=values["store"],
+            idempotency_key=key,
+        )
+        replayed = getattr(order, "replayed", False)
+        order = order_for(user=request.user, order_id=order.pk)
+        return Response(s.OrderOutput(order, context={"request": request}).data, status=200 if replayed else 201)
+
+
+class RedemptionDetailApi(APIView):
+    @extend_schema(responses={200: s.OrderOutput})
+    def get(self, request, order_id: int):
+        order = order_for(user=request.user, order_id=order_id)
+        if order is None:
+            raise Http404
+        return Response(s.OrderOutput(order, context={"request": request}).data)
+
+
+class RedemptionCancelApi(APIView):
+    throttle_scope = "write"
+
+    @extend_schema(request=None, responses={200: s.OrderOutput})
+    def post(self, request, order_id: int):
+        order = order_for(user=request.user, order_id=order_id)
+        if order is None:
+            raise Http404
+        redemption_cancel(order=order, actor=request.user, by_customer=True)
+        order = order_for(user=request.user, order_id=order_id)
+        return Response(s.OrderOutput(order, context={"request": request}).data)
+
+
+class CouponListApi(APIView):
+    @extend_schema(
+        parameters=[
+            *PAGE_PARAMETERS,
+            OpenApiParameter("status", OpenApiTypes.STR, required=False, enum=Coupon.Status.values),
+        ],
+        responses={200: s.CouponPageOutput},
+    )
+    def get(self, request):
+        status = request.query_params.get("status", "")
+        if status not in Coupon.Status.values:
+            status = ""
+        return _page(self, request, coupons_for(user=request.user, status=status), s.CouponOutput)
+
+
+class CouponVerifyApi(APIView):
+    """Store staff (or operators) verify a voucher by its code or its scanned QR."""
+
+    throttle_scope = "write"
+
+    @extend_schema(request=s.CouponVerifyInput, responses={200: s.CouponVerifyOutput})
+    def post(self, request):
+        data = s.CouponVerifyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        coupon = coupon_verify(
+            code=data.validated_data["code"], staff=request.user, store_id=data.validated_data["store"]
+        )
+        return Response(s.CouponVerifyOutput(coupon).data)

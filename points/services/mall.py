@@ -1,0 +1,414 @@
+"""The points mall: redemptions that never oversell, cancellations with refunds, vouchers (核销),
+stock edits, nightly voucher expiry and the operator / store-staff roles.
+
+Lock order, everywhere: the order row, then the accounts (wallet and sink, by id, as the ledger
+does), then the voucher rows, then the product row (a conditional UPDATE). Stock moves only
+through conditional UPDATEs, so it never goes below zero; the debit and the order are written in
+the same database transaction, so no order exists without its debit.
+"""
+
+import base64
+import datetime as dt
+import io
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils.translation import gettext as _
+
+from core.clock import now
+from core.exceptions import ApplicationError
+from points.models import Account, Coupon, Level, Order, Product, StockLog, Store, Transaction
+from points.selectors import growth_total
+from points.services.ledger import account_for_user, account_sink, ledger_post
+
+# No 0/O, 1/I/L: staff read codes aloud and type them.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+MAX_QUANTITY = 20
+OPERATOR_GROUP = "运营"
+STORE_STAFF_GROUP = "门店核销员"
+VERIFY_PERMISSION = "points.verify_coupon"
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+def _not_on_sale() -> ApplicationError:
+    return ApplicationError("not_on_sale", _("This product is not on sale."), 409)
+
+
+def _out_of_stock() -> ApplicationError:
+    return ApplicationError("out_of_stock", _("This product is out of stock."), 409)
+
+
+def _invalid(detail) -> ApplicationError:
+    return ApplicationError("invalid", detail, 400)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def coupon_code_generate() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def coupon_code_normalise(code: str) -> str:
+    """What a person types or a scanner reads: spaces, dashes and case do not matter."""
+    return "".join(code.split()).replace("-", "").upper()
+
+
+def coupon_qr_data_url(*, code: str) -> str:
+    """A PNG QR of the voucher code, as a data URL the mini-program shows directly."""
+    import qrcode
+
+    image = qrcode.make(code, box_size=6, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def product_on_sale(product: Product, *, at: dt.datetime | None = None) -> bool:
+    at = at or now()
+    if not product.is_active:
+        return False
+    if product.starts_at is not None and at < product.starts_at:
+        return False
+    return product.ends_at is None or at < product.ends_at
+
+
+def _lock_wallet_and_sink(user) -> tuple[Account, Account]:
+    """Serialise one user's redemptions: lock the wallet (and the sink) in id order, as the ledger does."""
+    wallet, sink = account_for_user(user), account_sink()
+    list(Account.objects.filter(pk__in=[wallet.pk, sink.pk]).order_by("pk").select_for_update())
+    return wallet, sink
+
+
+def _redeemed_quantity(*, user, product: Product) -> int:
+    rows = Order.objects.filter(user=user, product=product).exclude(status=Order.Status.CANCELLED)
+    return rows.aggregate(total=Sum("quantity"))["total"] or 0
+
+
+def _check_level(*, user, level: Level | None) -> None:
+    if level is not None and growth_total(user=user) < level.threshold:
+        raise ApplicationError(
+            "level_too_low", _("This product needs the level %(level)s.") % {"level": level.name}, 403
+        )
+
+
+def _issue_coupons(*, order: Order, product: Product) -> None:
+    expires_at = now() + dt.timedelta(days=product.voucher_valid_days)
+    for _n in range(order.quantity):
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    Coupon.objects.create(
+                        order=order,
+                        user=order.user,
+                        product=product,
+                        code=coupon_code_generate(),
+                        expires_at=expires_at,
+                    )
+                break
+            except IntegrityError:  # a code collision: draw again
+                continue
+        else:  # pragma: no cover - 31^10 codes
+            raise RuntimeError("could not draw a unique voucher code")
+
+
+def _is_first_redemption(*, order: Order) -> bool:
+    return not Order.objects.filter(user_id=order.user_id, pk__lt=order.pk).exists()
+
+
+def _referral_call(name: str, *, user) -> None:
+    """Referral rewards on a first redemption, when the referral app offers them."""
+    from referral import services as referral_services
+
+    function = getattr(referral_services, name, None)
+    if function is not None:
+        function(user=user, trigger="first_redemption")
+
+
+# -- redemption ---------------------------------------------------------------------------------
+
+
+def redemption_create(
+    *,
+    user,
+    product_id: int,
+    quantity: int = 1,
+    address: str = "",
+    store_id: int | None = None,
+    idempotency_key: str = "",
+) -> Order:
+    """Redeem `quantity` of a product for points: one database transaction takes the stock and the
+    points, creates the order and, for vouchers, issues their codes. The same `idempotency_key`
+    from the same user returns the first order."""
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise _invalid(_("Quantity must be between 1 and %(max)s.") % {"max": MAX_QUANTITY})
+    if idempotency_key:
+        existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            existing.replayed = True  # the view answers 200, not 201
+            return existing
+    try:
+        return _redemption_create(
+            user=user,
+            product_id=product_id,
+            quantity=quantity,
+            address=address.strip(),
+            store_id=store_id,
+            idempotency_key=idempotency_key,
+        )
+    except IntegrityError:
+        if idempotency_key:  # the same key, sent twice at once: the other request won
+            existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+            if existing is not None:
+                existing.replayed = True
+                return existing
+        raise
+
+
+@transaction.atomic
+def _redemption_create(*, user, product_id, quantity, address, store_id, idempotency_key) -> Order:
+    wallet, sink = _lock_wallet_and_sink(user)
+    if idempotency_key:
+        existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            existing.replayed = True  # the view answers 200, not 201
+            return existing
+    product = Product.objects.select_related("level_required").filter(pk=product_id).first()
+    if product is None or not product_on_sale(product):
+        raise _not_on_sale()
+    _check_level(user=user, level=product.level_required)
+
+    store = None
+    if store_id is not None:
+        store = Store.objects.filter(pk=store_id, is_active=True).first()
+        if store is None:
+            raise _invalid(_("No such store."))
+    if product.kind == Product.Kind.PHYSICAL and not address and store is None:
+        raise _invalid(_("Physical goods need a delivery address or a pickup store."))
+
+    if product.per_user_limit and _redeemed_quantity(user=user, product=product) + quantity > product.per_user_limit:
+        raise ApplicationError("limit_reached", _("You have reached the limit for this product."), 409)
+    if product.stock is not None and product.stock < quantity:
+        raise _out_of_stock()  # the friendly early answer; the UPDATE below is what makes it true
+
+    amount = product.price * quantity
+    order = Order.objects.create(
+        user=user,
+        product=product,
+        quantity=quantity,
+        points=amount,
+        address=address,
+        store=store,
+        idempotency_key=idempotency_key,
+    )
+    order.transaction = ledger_post(
+        kind=Transaction.Kind.REDEMPTION,
+        key=f"redeem:{order.pk}",
+        legs=[(wallet, -amount), (sink, amount)],
+        memo=product.name,
+        actor=user,
+        metadata={"order": order.pk, "product": product.pk, "quantity": quantity},
+    )
+    if product.stock is not None:
+        taken = Product.objects.filter(pk=product.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
+        if taken != 1:
+            raise _out_of_stock()  # rolls back the order and the debit with it
+    if product.kind in (Product.Kind.VOUCHER, Product.Kind.COUPON):
+        _issue_coupons(order=order, product=product)
+        order.status = Order.Status.FULFILLED  # the codes are the goods
+        order.fulfilled_at = now()
+    order.save(update_fields=["transaction", "status", "fulfilled_at"])
+    if _is_first_redemption(order=order):
+        _referral_call("referral_trigger", user=user)
+    return order
+
+
+def _lock_order(order_id: int) -> Order:
+    return Order.objects.select_for_update().select_related("product", "user").get(pk=order_id)
+
+
+def redemption_cancel(*, order: Order, actor=None, by_customer: bool = False) -> Order:
+    """Cancel an order: refund its points through the ledger and put its stock back.
+
+    A customer may cancel an order not yet fulfilled, or a voucher order none of whose vouchers
+    was used; operators may also cancel fulfilled physical orders. A used voucher is never refunded.
+    """
+    with transaction.atomic():
+        order = _lock_order(order.pk)
+        if by_customer and actor is not None and order.user_id != actor.pk:
+            raise ApplicationError("not_found", _("Not found."), 404)
+        if order.status == Order.Status.CANCELLED:
+            return order
+        # Verification locks the order row first, so no voucher changes while we hold it.
+        if order.coupons.filter(status=Coupon.Status.USED).exists():
+            raise ApplicationError("already_used", _("A used voucher cannot be cancelled."), 409)
+        if order.status == Order.Status.COMPLETED:
+            raise ApplicationError("invalid_state", _("A completed order cannot be cancelled."), 409)
+        is_voucher = order.product.kind != Product.Kind.PHYSICAL
+        if by_customer and order.status == Order.Status.FULFILLED and not is_voucher:
+            raise ApplicationError("invalid_state", _("This order was already sent; ask the store."), 409)
+        wallet, sink = _lock_wallet_and_sink(order.user)
+        coupons = list(Coupon.objects.select_for_update().filter(order=order).order_by("pk"))
+        if by_customer and any(c.status == Coupon.Status.EXPIRED for c in coupons):
+            raise ApplicationError("coupon_expired", _("This voucher has expired."), 409)
+
+        order.refund = ledger_post(
+            kind=Transaction.Kind.REFUND,
+            key=f"redeem-refund:{order.pk}",
+            legs=[(sink, -order.points), (wallet, order.points)],
+            memo=order.product.name,
+            actor=actor,
+            metadata={"order": order.pk},
+            refund_of=order.transaction,
+        )
+        Coupon.objects.filter(pk__in=[c.pk for c in coupons]).update(status=Coupon.Status.CANCELLED)
+        if order.product.stock is not None:
+            Product.objects.filter(pk=order.product_id, stock__isnull=False).update(stock=F("stock") + order.quantity)
+        order.status = Order.Status.CANCELLED
+        order.cancelled_at = now()
+        order.save(update_fields=["status", "cancelled_at", "refund"])
+        if _is_first_redemption(order=order):
+            _referral_call("referral_reward_clawback", user=order.user)
+    return order
+
+
+def redemption_fulfil(*, order: Order, actor=None) -> Order:
+    """created -> fulfilled (sent, or ready for pickup). Fulfilled orders are left alone."""
+    with transaction.atomic():
+        order = _lock_order(order.pk)
+        if order.status == Order.Status.FULFILLED:
+            return order
+        if order.status != Order.Status.CREATED:
+            raise ApplicationError("invalid_state", _("Only a new order can be fulfilled."), 409)
+        order.status, order.fulfilled_at = Order.Status.FULFILLED, now()
+        order.save(update_fields=["status", "fulfilled_at"])
+    return order
+
+
+def redemption_complete(*, order: Order, actor=None) -> Order:
+    """fulfilled -> completed (received or picked up)."""
+    with transaction.atomic():
+        order = _lock_order(order.pk)
+        if order.status == Order.Status.COMPLETED:
+            return order
+        if order.status != Order.Status.FULFILLED:
+            raise ApplicationError("invalid_state", _("Only a fulfilled order can be completed."), 409)
+        order.status, order.completed_at = Order.Status.COMPLETED, now()
+        order.save(update_fields=["status", "completed_at"])
+    return order
+
+
+# -- vouchers -----------------------------------------------------------------------------------
+
+
+def _staff_store(*, staff, store_id: int | None) -> Store | None:
+    if store_id is not None:
+        store = Store.objects.filter(pk=store_id, is_active=True).first()
+        if store is None:
+            raise _invalid(_("No such store."))
+        return store
+    return Store.objects.filter(staff=staff, is_active=True).order_by("pk").first()
+
+
+def coupon_verify(*, code: str, staff, store_id: int | None = None) -> Coupon:
+    """Store staff verify (核销) a voucher: once, before it expires, recording who and where."""
+    if not staff.has_perm(VERIFY_PERMISSION):
+        raise ApplicationError("permission_denied", _("Only store staff may verify vouchers."), 403)
+    code = coupon_code_normalise(code)
+    found = Coupon.objects.filter(code=code).values_list("order_id", flat=True).first()
+    if found is None:
+        raise ApplicationError("not_found", _("No voucher has this code."), 404)
+    store = _staff_store(staff=staff, store_id=store_id)
+    with transaction.atomic():
+        order = _lock_order(found)
+        coupon = Coupon.objects.select_for_update().select_related("product").get(code=code)
+        if coupon.status == Coupon.Status.USED:
+            raise ApplicationError("already_used", _("This voucher was already used."), 409)
+        if coupon.status == Coupon.Status.CANCELLED:
+            raise ApplicationError("coupon_cancelled", _("This voucher was cancelled."), 409)
+        moment = now()
+        if coupon.status == Coupon.Status.EXPIRED or coupon.expires_at <= moment:
+            raise ApplicationError("coupon_expired", _("This voucher has expired."), 409)
+        coupon.status, coupon.used_at, coupon.verified_by, coupon.store = Coupon.Status.USED, moment, staff, store
+        coupon.save(update_fields=["status", "used_at", "verified_by", "store"])
+        if not order.coupons.exclude(status=Coupon.Status.USED).exists():
+            order.status, order.completed_at = Order.Status.COMPLETED, moment
+            order.save(update_fields=["status", "completed_at"])
+    return coupon
+
+
+def coupons_expire(*, at: dt.datetime | None = None) -> int:
+    """The nightly job: unused vouchers past their expiry become expired. Returns how many."""
+    return Coupon.objects.filter(status=Coupon.Status.UNUSED, expires_at__lte=at or now()).update(
+        status=Coupon.Status.EXPIRED
+    )
+
+
+# -- stock --------------------------------------------------------------------------------------
+
+
+def product_stock_adjust(*, product: Product, change: int, actor=None, reason: str = "") -> Product:
+    """Add (or, negative, remove) stock with a conditional UPDATE, and log it."""
+    if change == 0:
+        return product
+    with transaction.atomic():
+        rows = Product.objects.filter(pk=product.pk, stock__isnull=False)
+        if change < 0:
+            rows = rows.filter(stock__gte=-change)
+        if rows.update(stock=F("stock") + change) != 1:
+            raise _invalid(_("Stock cannot go below zero (or the product is unlimited)."))
+        after = Product.objects.values_list("stock", flat=True).get(pk=product.pk)
+        StockLog.objects.create(
+            product=product, before=after - change, after=after, change=change, actor=actor, reason=reason
+        )
+    product.stock = after
+    return product
+
+
+def product_stock_set(*, product: Product, stock: int | None, actor=None, reason: str = "") -> Product:
+    """Set the stock outright (None: unlimited), and log it."""
+    with transaction.atomic():
+        before = Product.objects.select_for_update().values_list("stock", flat=True).get(pk=product.pk)
+        if before == stock:
+            return product
+        Product.objects.filter(pk=product.pk).update(stock=stock)
+        change = (stock or 0) - (before or 0) if before is not None and stock is not None else 0
+        StockLog.objects.create(product=product, before=before, after=stock, change=change, actor=actor, reason=reason)
+    product.stock = stock
+    return product
+
+
+# -- roles --------------------------------------------------------------------------------------
+
+OPERATOR_MODELS = {
+    "points": ["product", "order", "coupon", "store", "stocklog", "pointstask", "level"],
+    "core": ["slot", "slotitem"],
+}
+OPERATOR_APPS = ["checkin"]  # every model of the challenge app
+STORE_STAFF_PERMISSIONS = [
+    ("points", "verify_coupon"),
+    ("points", "view_coupon"),
+    ("points", "view_order"),
+    ("points", "view_store"),
+]
+
+
+def roles_seed() -> None:
+    """Create (or top up) the operator group 运营 and the store-staff group 门店核销员."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    operators, _created = Group.objects.get_or_create(name=OPERATOR_GROUP)
+    query = Q(content_type__app_label__in=OPERATOR_APPS)
+    for app_label, models in OPERATOR_MODELS.items():
+        query |= Q(content_type__app_label=app_label, content_type__model__in=models)
+    operators.permissions.add(*Permission.objects.filter(query))
+    staff, _created = Group.objects.get_or_create(name=STORE_STAFF_GROUP)
+    query = Q(pk__in=[])
+    for app_label, codename in STORE_STAFF_PERMISSIONS:
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    staff.permissions.add(*Permission.objects.filter(query))

@@ -1,0 +1,132 @@
+import threading
+
+import pytest
+from django.db import connection
+
+from core.exceptions import ApplicationError
+from points.models import Account, Coupon, Order, Transaction
+from points.selectors import wallet_balance
+from points.services.audit import ledger_audit
+from points.services.mall import coupon_verify, redemption_create
+from tests.factories import UserFactory
+from tests.mall.factories import ProductFactory, give_points
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_threads(targets):
+    barrier = threading.Barrier(len(targets))
+    results = [None] * len(targets)
+
+    def run(i, target):
+        try:
+            barrier.wait()
+            results[i] = target()
+        except ApplicationError as exc:
+            results[i] = exc.code
+        except Exception as exc:  # noqa: BLE001 - reported in the assertion
+            results[i] = repr(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_many_users_race_for_stock_five():
+    product = ProductFactory(price=80, stock=5, per_user_limit=1)
+    users = [UserFactory() for _ in range(20)]
+    for user in users:
+        give_points(user, 100)
+
+    results = run_threads([lambda u=u: redemption_create(user=u, product_id=product.pk) for u in users])
+
+    orders = [r for r in results if isinstance(r, Order)]
+    assert len(orders) == 5
+    assert sorted(r for r in results if not isinstance(r, Order)) == ["out_of_stock"] * 15
+    product.refresh_from_db()
+    assert product.stock == 0
+    assert Order.objects.count() == 5
+    assert Transaction.objects.filter(kind=Transaction.Kind.REDEMPTION).count() == 5
+    assert Coupon.objects.count() == 5
+    assert sum(wallet_balance(user=u) for u in users) == 20 * 100 - 5 * 80
+    assert ledger_audit().ok
+
+
+def test_one_wallet_redeeming_different_products_at_once_never_goes_negative():
+    user = UserFactory()
+    give_points(user, 100)
+    products = [ProductFactory(price=60, stock=None) for _ in range(6)]
+
+    results = run_threads([lambda p=p: redemption_create(user=user, product_id=p.pk) for p in products])
+
+    assert sum(isinstance(r, Order) for r in results) == 1
+    assert sorted(r for r in results if not isinstance(r, Order)) == ["insufficient_points"] * 5
+    assert Account.objects.get(user=user).balance == 40
+    assert ledger_audit().ok
+
+
+def test_same_idempotency_key_at_once_gives_one_order():
+    user = UserFactory()
+    give_points(user, 1000)
+    product = ProductFactory(price=10, stock=None)
+
+    results = run_threads(
+        [lambda: redemption_create(user=user, product_id=product.pk, idempotency_key="same") for _ in range(8)]
+    )
+
+    assert all(isinstance(r, Order) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    assert wallet_balance(user=user) == 990
+
+
+def test_voucher_verified_once_under_concurrent_scans(roles):
+    from django.contrib.auth.models import Group
+
+    from points.services.mall import STORE_STAFF_GROUP
+    from tests.factories import StaffFactory
+
+    user = UserFactory()
+    give_points(user, 100)
+    order = redemption_create(user=user, product_id=ProductFactory(price=10).pk)
+    code = order.coupons.get().code
+    staff = [StaffFactory() for _ in range(4)]
+    for member in staff:
+        member.groups.add(Group.objects.get(name=STORE_STAFF_GROUP))
+
+    results = run_threads([lambda m=m: coupon_verify(code=code, staff=m) for m in staff])
+
+    assert sum(isinstance(r, Coupon) for r in results) == 1
+    assert sorted(r for r in results if not isinstance(r, Coupon)) == ["already_used"] * 3
+    assert Coupon.objects.get(code=code).status == Coupon.Status.USED
+
+
+def test_twenty_new_users_race_for_the_demo_voucher_over_http():
+    from django.urls import reverse
+
+    from points.demo import seed_mall
+    from points.models import Product
+    from tests.conftest import client_for
+
+    seed_mall()
+    voucher = Product.objects.get(name="洗牙体验券")
+    users = [UserFactory() for _ in range(20)]
+    for user in users:
+        give_points(user, 100)
+    clients = [client_for(user) for user in users]
+
+    def post(client):
+        response = client.post(reverse("mall-redemptions"), {"product": voucher.pk}, format="json")
+        return response.status_code, response.json().get("code")
+
+    results = run_threads([lambda c=c: post(c) for c in clients])
+
+    assert sorted(results, key=str) == [(201, None)] * 5 + [(409, "out_of_stock")] * 15
+    voucher.refresh_from_db()
+    assert voucher.stock == 0
+    assert sorted(wallet_balance(user=u) for u in users) == [20] * 5 + [100] * 15
+    assert ledger_audit().ok

@@ -1,0 +1,33 @@
+import pytest
+
+from points.selectors import wallet_balance
+from points.services.audit import ledger_audit
+from points.services.mall import redemption_cancel, redemption_create
+from referral.models import Reward, RewardRule
+from tests.mall.factories import ProductFactory, give_points
+from tests.referral.factories import RuleFactory, UserFactory, invite, verify_phone
+
+pytestmark = pytest.mark.django_db
+
+
+def test_first_redemption_rewards_the_referral_and_cancelling_it_claws_back():
+    RuleFactory(trigger=RewardRule.Trigger.FIRST_REDEMPTION, inviter_points=30, invitee_points=10)
+    inviter = UserFactory()
+    friend = invite(inviter)
+    verify_phone(friend)
+    give_points(friend, 100)
+    product = ProductFactory(price=50, stock=None)
+
+    order = redemption_create(user=friend, product_id=product.pk)
+    assert wallet_balance(user=inviter) == 30
+    assert wallet_balance(user=friend) == 60
+    second = redemption_create(user=friend, product_id=product.pk)  # not a first redemption: nothing more
+    assert wallet_balance(user=inviter) == 30 and Reward.objects.count() == 1
+
+    redemption_cancel(order=second, actor=friend, by_customer=True)
+    assert Reward.objects.get().status == Reward.Status.PAID  # only the first one claws back
+    redemption_cancel(order=order, actor=friend, by_customer=True)
+    assert Reward.objects.get().status == Reward.Status.CLAWED_BACK
+    assert wallet_balance(user=inviter) == 0
+    assert wallet_balance(user=friend) == 100  # refunds 50 + 50, claw back 10 of the 10 reward
+    assert ledger_audit().ok
