@@ -39,7 +39,8 @@ def run_threads(targets):
 
 def test_many_users_race_for_stock_five():
     product = ProductFactory(price=80, stock=5, per_user_limit=1)
-    users = [UserFactory() for _ in range(20)]
+    # Fifty threads, as the issue asks: each holds a PostgreSQL connection (max_connections 100).
+    users = [UserFactory() for _ in range(50)]
     for user in users:
         give_points(user, 100)
 
@@ -47,13 +48,13 @@ def test_many_users_race_for_stock_five():
 
     orders = [r for r in results if isinstance(r, Order)]
     assert len(orders) == 5
-    assert sorted(r for r in results if not isinstance(r, Order)) == ["out_of_stock"] * 15
+    assert sorted(r for r in results if not isinstance(r, Order)) == ["out_of_stock"] * 45
     product.refresh_from_db()
     assert product.stock == 0
     assert Order.objects.count() == 5
     assert Transaction.objects.filter(kind=Transaction.Kind.REDEMPTION).count() == 5
     assert Coupon.objects.count() == 5
-    assert sum(wallet_balance(user=u) for u in users) == 20 * 100 - 5 * 80
+    assert sum(wallet_balance(user=u) for u in users) == 50 * 100 - 5 * 80
     assert ledger_audit().ok
 
 
