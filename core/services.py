@@ -87,8 +87,16 @@ def user_update_profile(*, user: User, nickname: str | None = None, avatar_url: 
         user.avatar_url = avatar_url
         fields.append("avatar_url")
     if fields:
-        user.save(update_fields=fields)
+        with transaction.atomic():
+            user.save(update_fields=fields)
+            _profile_completed_check(user=user)
     return user
+
+
+def _profile_completed_check(*, user: User) -> None:
+    """A nickname and an avatar complete the profile: the `profile_complete` task pays once."""
+    if user.nickname and (user.avatar or user.avatar_url):
+        task_complete_by_server(user=user, code="profile_complete")
 
 
 def _avatar_refused(detail: str) -> ApplicationError:
@@ -125,7 +133,9 @@ def user_set_avatar(*, user: User, upload) -> User:
 
     old = user.avatar.name if user.avatar else None
     user.avatar.save("avatar.png", ContentFile(out.getvalue()), save=False)
-    user.save(update_fields=["avatar"])
+    with transaction.atomic():
+        user.save(update_fields=["avatar"])
+        _profile_completed_check(user=user)
     if old:
         user.avatar.storage.delete(old)
     return user

@@ -11,6 +11,8 @@ DEMO_TASKS = [
     ("phone_verified", "绑定手机号", 50, 10, F.ONCE, 0, False),
     ("first_checkin", "完成首次打卡", 20, 10, F.ONCE, 0, False),
     ("profile_complete", "完善个人资料", 10, 5, F.ONCE, 0, False),
+    # Paid to the inviter each time a friend qualifies (the referral rule decides when), 5 a day at most.
+    ("invite_friend", "邀请好友", 10, 5, F.UNLIMITED, 5, False),
     ("share_app", "分享小程序", 5, 2, F.DAILY, 0, True),
     ("read_article", "阅读口腔科普文章", 2, 1, F.UNLIMITED, 3, True),
 ]

@@ -255,3 +255,20 @@ def test_over_http_with_demo_data(api_client):
     assert history["results"][0]["balance_after"] == me["points"] == next_day.json()["points"]
     assert me["growth"] > 0
     call_command("audit_ledger")  # raises CommandError when the ledger is off
+
+
+def test_completing_the_profile_pays_the_profile_task_once(db):
+    from core.demo import seed_demo
+    from tests.conftest import client_for
+    from tests.factories import UserFactory
+
+    seed_demo()
+    user = UserFactory(nickname="")
+    client = client_for(user)
+
+    client.patch("/api/me", {"nickname": "小王"}, format="json")
+    assert client.get("/api/me").json()["points"] == 0
+    client.patch("/api/me", {"avatar_url": "https://example.com/a.png"}, format="json")
+    client.patch("/api/me", {"nickname": "小王2"}, format="json")
+
+    assert client.get("/api/me").json()["points"] == 10

@@ -47,12 +47,13 @@ def test_invite_story_over_http(api_client, demo):
     assert me["invited_by"] == {"id": alice.pk, "nickname": alice.nickname}
     assert me["referral_code"] == body["user"]["referral_code"]
 
-    # Verifying the phone pays Alice once, and the friend their welcome.
+    # Verifying the phone pays Alice once (rule 50 + the demo's invite_friend task 10), and the
+    # friend their welcome.
     friend_before = me["points"]
     verified = friend_client.post("/api/me/phone", {"code": "13800000123"}, format="json")
     assert verified.status_code == 200, verified.json()
     friend_client.post("/api/me/phone", {"code": "13800000123"}, format="json")
-    assert wallet_balance(user=alice) == alice_before + 50
+    assert wallet_balance(user=alice) == alice_before + 50 + 10
     assert verified.json()["points"] >= friend_before + 20
 
     # Logging in again with Bob's code changes nothing.
@@ -62,7 +63,7 @@ def test_invite_story_over_http(api_client, demo):
     assert again["user"]["is_new"] is False
     assert friend_client.get("/api/me").json()["invited_by"]["id"] == alice.pk
     assert wallet_balance(user=bob) == bob_before
-    assert wallet_balance(user=alice) == alice_before + 50
+    assert wallet_balance(user=alice) == alice_before + 50 + 10
     summary = alice_client.get("/api/referral/me").json()
     assert summary == {**mine, "invited": 1, "qualified": 1, "rewarded_points": 50}
 
