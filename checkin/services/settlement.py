@@ -376,7 +376,7 @@ def rounds_settle_due(*, batch_size: int = BATCH_SIZE) -> SettleReport:
         try:
             if round_settle(round_id=round_id, batch_size=batch_size).state == Settlement.State.DONE:
                 report.settled += 1
-        except Exception:
+        except Exception:  # one broken round must not stop the others; reported below
             logger.exception("settlement of round %s failed", round_id)
             report.failed.append(round_id)
     return report
