@@ -382,6 +382,7 @@ class Order(models.Model):
         FULFILLED = "fulfilled", _("fulfilled")
         COMPLETED = "completed", _("completed")
         CANCELLED = "cancelled", _("cancelled")
+        AWAITING_GROUP = "awaiting_group", _("awaiting group")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="mall_orders"

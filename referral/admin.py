@@ -298,3 +298,6 @@ class PosterTemplateAdmin(admin.ModelAdmin):
             '<img src="data:image/png;base64,{}" style="max-width:320px;border:1px solid #ddd">',
             base64.b64encode(png).decode(),
         )
+
+
+from referral import admin_groupbuy  # noqa: E402, F401 - registers the group-buy admin

@@ -1,7 +1,8 @@
 """Demo referral setup: the phone-verified rule (inviter 50, invitee 20) with a milestone ladder,
 the default poster template (generated background) and a front-desk channel. Idempotent."""
 
-from referral.models import Channel, Milestone, PosterTemplate, ReferralConfig, RewardRule
+from points.models import Product
+from referral.models import Channel, GroupBuyOffer, Milestone, PosterTemplate, ReferralConfig, RewardRule
 
 DEMO_RULE_NAME = "邀请好友：验证手机号"
 DEMO_TEMPLATE_NAME = "默认海报"
@@ -34,3 +35,21 @@ def seed(stdout=None) -> None:
     Channel.objects.get_or_create(code=DEMO_CHANNEL_CODE, defaults={"name": "前台", "kind": Channel.Kind.FRONT_DESK})
     if stdout is not None:
         stdout.write("referral: rule, poster template and front-desk channel ready")
+    seed_groupbuy(stdout=stdout)
+
+
+DEMO_GROUPBUY_PRODUCT = "洗牙体验券"
+
+
+def seed_groupbuy(stdout=None) -> None:
+    """A group-buy of the voucher 洗牙体验券 (made by points.demo.seed_mall): 3 people, 30 points, 24 hours."""
+    product = Product.objects.filter(name=DEMO_GROUPBUY_PRODUCT).order_by("pk").first()
+    if product is None:
+        if stdout is not None:
+            stdout.write("referral: no 洗牙体验券 product, group-buy demo skipped")
+        return
+    GroupBuyOffer.objects.get_or_create(
+        product=product, defaults={"group_size": 3, "price": 30, "time_limit_hours": 24}
+    )
+    if stdout is not None:
+        stdout.write("referral: group-buy of 洗牙体验券 ready")

@@ -6,3 +6,17 @@ from referral.services import referral_flag_inactive_inviters
 @shared_task(acks_late=True)
 def flag_inactive_inviters_task() -> int:
     return referral_flag_inactive_inviters()
+
+
+@shared_task(acks_late=True)
+def group_expire_task(group_id: int) -> bool:
+    from referral.services.groupbuy import groupbuy_group_expire
+
+    return groupbuy_group_expire(group_id=group_id)
+
+
+@shared_task(acks_late=True)
+def groups_expire_due_task() -> int:
+    from referral.services.groupbuy import groupbuys_expire_due
+
+    return groupbuys_expire_due()

@@ -243,6 +243,8 @@ def redemption_cancel(*, order: Order, actor=None, by_customer: bool = False) ->
             raise ApplicationError("not_found", _("Not found."), 404)
         if order.status == Order.Status.CANCELLED:
             return order
+        if order.status == Order.Status.AWAITING_GROUP:  # its points are in the group's escrow
+            raise ApplicationError("invalid_state", _("This order waits for its group-buy to finish."), 409)
         # Verification locks the order row first, so no voucher changes while we hold it.
         if order.coupons.filter(status=Coupon.Status.USED).exists():
             raise ApplicationError("already_used", _("A used voucher cannot be cancelled."), 409)

@@ -1,0 +1,258 @@
+"""Group-buy (拼团): opening a group, joining it, its success when full and its refund when it expires.
+
+Every join, the leader's too, is an ordinary mall order of the offer's product in the state
+`awaiting_group`: it takes one unit of stock and counts toward the product's per-user limit. Its
+points go from the member's wallet into the group's escrow account. The last join succeeds the
+group in the same database transaction: the orders are fulfilled (vouchers issued) and the escrow
+goes to the sink. A group still open at its deadline fails: each member is refunded from escrow,
+the orders are cancelled and the stock returned.
+
+Lock order, everywhere: the offer row (opening only), the group row, then the orders, then the
+accounts (by id, as the ledger does), then the product row (a conditional UPDATE). The group row
+lock makes the last join and the expiry exclusive: exactly one outcome.
+"""
+
+import datetime as dt
+import logging
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from core.clock import now
+from core.exceptions import ApplicationError
+from points.models import Order, Product, Transaction
+from points.services.ledger import account_escrow, account_for_user, account_sink, ledger_post
+from points.services.mall import _check_level, _issue_coupons, _redeemed_quantity, product_on_sale
+from referral.models import GroupBuyGroup, GroupBuyMember, GroupBuyOffer, Referral, ReferralProfile
+
+logger = logging.getLogger(__name__)
+
+# A user who registered this recently and has no inviter yet is bound to the group's leader.
+NEW_USER_WINDOW = dt.timedelta(hours=24)
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+def _not_found() -> ApplicationError:
+    return ApplicationError("not_found", _("Not found."), 404)
+
+
+def _group_closed() -> ApplicationError:
+    return ApplicationError("group_closed", _("This group-buy has closed."), 409)
+
+
+def _already_member() -> ApplicationError:
+    return ApplicationError("already_member", _("You are already in this group."), 409)
+
+
+def _out_of_stock() -> ApplicationError:
+    return ApplicationError("out_of_stock", _("This product is out of stock."), 409)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def offer_open_now(offer: GroupBuyOffer, *, at: dt.datetime | None = None) -> bool:
+    at = at or now()
+    if not offer.is_active:
+        return False
+    if offer.starts_at is not None and at < offer.starts_at:
+        return False
+    return offer.ends_at is None or at < offer.ends_at
+
+
+def _attribute(*, user, leader) -> Referral | None:
+    """A member new to the mini-program (registered within a day, no inviter yet) becomes the
+    leader's invitee, through the ordinary referral binding."""
+    if user.pk == leader.pk or user.date_joined < now() - NEW_USER_WINDOW:
+        return None
+    if Referral.objects.filter(invitee=user).exists():
+        return None
+    code = ReferralProfile.objects.filter(user=leader).values_list("code", flat=True).first()
+    if code is None:
+        from referral.services.attribution import referral_profile_ensure
+
+        code = referral_profile_ensure(user=leader).code
+    from referral.services.attribution import referral_bind_new_user
+
+    return referral_bind_new_user(user=user, referral=code)
+
+
+def _add_member(*, group: GroupBuyGroup, user, product: Product) -> GroupBuyMember:
+    """Inside the caller's transaction, with the group row locked: the order, the payment into
+    escrow and the stock for one member."""
+    if product.per_user_limit and _redeemed_quantity(user=user, product=product) + 1 > product.per_user_limit:
+        raise ApplicationError("limit_reached", _("You have reached the limit for this product."), 409)
+    _check_level(user=user, level=product.level_required)
+    if product.stock is not None and product.stock < 1:
+        raise _out_of_stock()
+    try:
+        with transaction.atomic():
+            member = GroupBuyMember.objects.create(group=group, user=user)
+    except IntegrityError:
+        raise _already_member() from None
+    order = Order.objects.create(
+        user=user, product=product, quantity=1, points=group.price, status=Order.Status.AWAITING_GROUP
+    )
+    payment = ledger_post(
+        kind=Transaction.Kind.GROUPBUY,
+        key=f"groupbuy:join:{member.pk}",
+        legs=[(account_for_user(user), -group.price), (account_escrow(group.pk), group.price)],
+        memo=product.name,
+        actor=user,
+        metadata={"group": group.pk, "member": member.pk, "order": order.pk},
+    )
+    order.transaction = payment
+    order.save(update_fields=["transaction"])
+    if product.stock is not None:
+        taken = Product.objects.filter(pk=product.pk, stock__gte=1).update(stock=F("stock") - 1)
+        if taken != 1:
+            raise _out_of_stock()  # rolls back the member, the order and the payment
+    member.order, member.transaction = order, payment
+    member.save(update_fields=["order", "transaction"])
+    GroupBuyGroup.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
+    group.member_count += 1
+    return member
+
+
+def _succeed(*, group: GroupBuyGroup, product: Product) -> None:
+    """The group is full: fulfil every order and move the escrow to the sink."""
+    members = list(group.members.select_related("order").order_by("pk"))
+    orders = list(Order.objects.select_for_update().filter(pk__in=[m.order_id for m in members]).order_by("pk"))
+    total = group.price * len(members)
+    ledger_post(
+        kind=Transaction.Kind.GROUPBUY,
+        key=f"groupbuy:settle:{group.pk}",
+        legs=[(account_escrow(group.pk), -total), (account_sink(), total)],
+        memo=product.name,
+        metadata={"group": group.pk, "members": len(members)},
+    )
+    moment = now()
+    for order in orders:
+        if product.kind in (Product.Kind.VOUCHER, Product.Kind.COUPON):
+            _issue_coupons(order=order, product=product)
+            order.status, order.fulfilled_at = Order.Status.FULFILLED, moment  # the codes are the goods
+        else:
+            order.status = Order.Status.CREATED  # physical goods: operators send them as any order
+        order.save(update_fields=["status", "fulfilled_at"])
+    group.status, group.closed_at = GroupBuyGroup.Status.SUCCEEDED, moment
+    group.save(update_fields=["status", "closed_at"])
+
+
+def _fail(*, group: GroupBuyGroup, actor=None) -> int:
+    """Refund every member from escrow, cancel their orders and return the stock. Returns how many."""
+    members = list(group.members.select_related("order__product").order_by("pk"))
+    orders = {
+        o.pk: o for o in Order.objects.select_for_update().filter(pk__in=[m.order_id for m in members]).order_by("pk")
+    }
+    escrow = account_escrow(group.pk)
+    moment = now()
+    for member in members:
+        refund = ledger_post(
+            kind=Transaction.Kind.REFUND,
+            key=f"groupbuy:refund:{member.pk}",
+            legs=[(escrow, -group.price), (account_for_user(member.user), group.price)],
+            memo=str(_("Group-buy refund")),
+            actor=actor,
+            metadata={"group": group.pk, "member": member.pk, "order": member.order_id},
+            refund_of=member.transaction,
+        )
+        member.refund = refund
+        member.save(update_fields=["refund"])
+        order = orders[member.order_id]
+        order.status, order.cancelled_at, order.refund = Order.Status.CANCELLED, moment, refund
+        order.save(update_fields=["status", "cancelled_at", "refund"])
+        Product.objects.filter(pk=order.product_id, stock__isnull=False).update(stock=F("stock") + order.quantity)
+    group.status, group.closed_at = GroupBuyGroup.Status.FAILED, moment
+    group.save(update_fields=["status", "closed_at"])
+    return len(members)
+
+
+def _lock_group(group_id: int) -> GroupBuyGroup:
+    group = GroupBuyGroup.objects.select_for_update().filter(pk=group_id).first()
+    if group is None:
+        raise _not_found()
+    return group
+
+
+def _schedule_expiry(group: GroupBuyGroup) -> None:
+    from referral.tasks import group_expire_task
+
+    group_id, eta = group.pk, group.expires_at
+    transaction.on_commit(lambda: group_expire_task.apply_async(args=[group_id], eta=eta))
+
+
+# -- services -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def groupbuy_group_open(*, user, offer_id: int) -> GroupBuyGroup:
+    """The leader opens a group of an offer and joins it as its first member."""
+    offer = GroupBuyOffer.objects.select_for_update().filter(pk=offer_id).first()
+    if offer is None or not offer.is_active:
+        raise _not_found()
+    product = Product.objects.select_related("level_required").get(pk=offer.product_id)
+    if not offer_open_now(offer) or not product_on_sale(product):
+        raise ApplicationError("offer_closed", _("This group-buy is not open now."), 409)
+    # The offer row is locked, so these counts cannot be raced past.
+    if offer.total_groups and GroupBuyGroup.objects.filter(offer=offer).count() >= offer.total_groups:
+        raise ApplicationError("offer_sold_out", _("No more groups can be opened for this offer."), 409)
+    if offer.groups_per_user:
+        opened = GroupBuyGroup.objects.filter(offer=offer, leader=user).exclude(status=GroupBuyGroup.Status.FAILED)
+        if opened.count() >= offer.groups_per_user:
+            raise ApplicationError("limit_reached", _("You have opened as many groups as this offer allows."), 409)
+    moment = now()
+    group = GroupBuyGroup.objects.create(
+        offer=offer,
+        leader=user,
+        group_size=offer.group_size,
+        price=offer.price,
+        expires_at=moment + dt.timedelta(hours=offer.time_limit_hours),
+    )
+    _add_member(group=group, user=user, product=product)
+    _schedule_expiry(group)
+    return group
+
+
+@transaction.atomic
+def groupbuy_group_join(*, user, group_id: int) -> GroupBuyGroup:
+    """A friend joins through the share (scene `g=<id>`). The last join succeeds the group."""
+    group = _lock_group(group_id)
+    if group.members.filter(user=user).exists():
+        raise _already_member()
+    if group.status == GroupBuyGroup.Status.SUCCEEDED or group.member_count >= group.group_size:
+        raise ApplicationError("group_full", _("This group is full."), 409)
+    if group.status != GroupBuyGroup.Status.OPEN or group.expires_at <= now():
+        raise _group_closed()  # past the deadline even if the expiry has not run yet
+    offer = group.offer
+    if offer.new_users_only and Order.objects.filter(user=user).exists():
+        raise ApplicationError("new_users_only", _("Only new users may join this group-buy."), 403)
+    product = Product.objects.select_related("level_required").get(pk=offer.product_id)
+    _add_member(group=group, user=user, product=product)
+    _attribute(user=user, leader=group.leader)
+    if group.member_count == group.group_size:
+        _succeed(group=group, product=product)
+    return group
+
+
+def groupbuy_group_expire(*, group_id: int, force: bool = False, actor=None) -> bool:
+    """Fail an open group whose deadline has passed (any open group with `force`, the operators'
+    manual refund). Whatever else (succeeded, already refunded, not yet due) is left alone, so a
+    task delivered twice or late changes nothing. Returns whether this call refunded the group."""
+    with transaction.atomic():
+        group = GroupBuyGroup.objects.select_for_update().filter(pk=group_id).first()
+        if group is None or group.status != GroupBuyGroup.Status.OPEN:
+            return False
+        if not force and group.expires_at > now():
+            return False
+        refunded = _fail(group=group, actor=actor)
+    logger.info("group-buy %s failed: %s members refunded", group_id, refunded)
+    return True
+
+
+def groupbuys_expire_due(*, at: dt.datetime | None = None) -> int:
+    """The sweep: fail every open group past its deadline, one transaction each. Returns how many."""
+    due = GroupBuyGroup.objects.filter(status=GroupBuyGroup.Status.OPEN, expires_at__lte=at or now())
+    return sum(groupbuy_group_expire(group_id=group_id) for group_id in due.order_by("pk").values_list("pk", flat=True))
