@@ -383,6 +383,7 @@ class Order(models.Model):
         COMPLETED = "completed", _("completed")
         CANCELLED = "cancelled", _("cancelled")
         AWAITING_GROUP = "awaiting_group", _("awaiting group")
+        AWAITING_ASSIST = "awaiting_assist", _("awaiting helpers")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="mall_orders"
@@ -418,7 +419,8 @@ class Order(models.Model):
                 name="points_order_one_per_request_key",
             ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="points_order_quantity_positive"),
-            models.CheckConstraint(condition=Q(points__gt=0), name="points_order_points_positive"),
+            # Zero only for a reward (an assist paid in a product): nothing debited, nothing to refund.
+            models.CheckConstraint(condition=Q(points__gte=0), name="points_order_points_not_negative"),
         ]
         permissions = [("fulfil_order", _("Can fulfil and cancel mall orders"))]
 
