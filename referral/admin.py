@@ -300,4 +300,4 @@ class PosterTemplateAdmin(admin.ModelAdmin):
         )
 
 
-from referral import admin_groupbuy  # noqa: E402, F401 - registers the group-buy admin
+from referral import admin_assist, admin_groupbuy  # noqa: E402, F401 - register the assist and group-buy admins

@@ -24,3 +24,19 @@ NIGHTLY_JOBS = [
         crontab="35 17 * * *",
     ),
 ]
+NIGHTLY_JOBS += [
+    # Assist tasks expire by a task at their deadline too; the same two sweeps return reserved rewards.
+    Job(
+        order=56,
+        name="assists_expire_due",
+        task="referral.tasks.assists_expire_due_task",
+        crontab="*/5 * * * *",
+        nightly=False,
+    ),
+    Job(
+        order=56,
+        name="assists_expire_due_nightly",
+        task="referral.tasks.assists_expire_due_task",
+        crontab="36 17 * * *",
+    ),
+]

@@ -245,6 +245,8 @@ def redemption_cancel(*, order: Order, actor=None, by_customer: bool = False) ->
             return order
         if order.status == Order.Status.AWAITING_GROUP:  # its points are in the group's escrow
             raise ApplicationError("invalid_state", _("This order waits for its group-buy to finish."), 409)
+        if order.status == Order.Status.AWAITING_ASSIST:  # an assist's reward, released if it expires
+            raise ApplicationError("invalid_state", _("This order waits for its assist task to finish."), 409)
         # Verification locks the order row first, so no voucher changes while we hold it.
         if order.coupons.filter(status=Coupon.Status.USED).exists():
             raise ApplicationError("already_used", _("A used voucher cannot be cancelled."), 409)
@@ -258,15 +260,16 @@ def redemption_cancel(*, order: Order, actor=None, by_customer: bool = False) ->
         if by_customer and any(c.status == Coupon.Status.EXPIRED for c in coupons):
             raise ApplicationError("coupon_expired", _("This voucher has expired."), 409)
 
-        order.refund = ledger_post(
-            kind=Transaction.Kind.REFUND,
-            key=f"redeem-refund:{order.pk}",
-            legs=[(sink, -order.points), (wallet, order.points)],
-            memo=order.product.name,
-            actor=actor,
-            metadata={"order": order.pk},
-            refund_of=order.transaction,
-        )
+        if order.points:  # a reward order (zero points) has nothing to refund
+            order.refund = ledger_post(
+                kind=Transaction.Kind.REFUND,
+                key=f"redeem-refund:{order.pk}",
+                legs=[(sink, -order.points), (wallet, order.points)],
+                memo=order.product.name,
+                actor=actor,
+                metadata={"order": order.pk},
+                refund_of=order.transaction,
+            )
         Coupon.objects.filter(pk__in=[c.pk for c in coupons]).update(status=Coupon.Status.CANCELLED)
         if order.product.stock is not None:
             Product.objects.filter(pk=order.product_id, stock__isnull=False).update(stock=F("stock") + order.quantity)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("referral/invitees", views.ReferralInviteesApi.as_view(), name="referral-invitees"),
     path("referral/leaderboard", views.ReferralLeaderboardApi.as_view(), name="referral-leaderboard"),
     path("", include("referral.api.groupbuy_urls")),
+    path("", include("referral.api.assist_urls")),
 ]

@@ -154,3 +154,25 @@ def referral_bind_new_user(*, user, referral: str = "", channel: str = "") -> Re
 
     referral_trigger(user=user, trigger=RewardRule.Trigger.REGISTERED)
     return bound
+
+
+# A user who registered this recently and has no inviter yet counts as new to the mini-program.
+NEW_USER_WINDOW = dt.timedelta(hours=24)
+
+
+def user_is_new(user) -> bool:
+    return user.date_joined >= now() - NEW_USER_WINDOW
+
+
+def referral_bind_via_share(*, user, sharer) -> Referral | None:
+    """A user new to the mini-program (registered within a day, no inviter yet) who joins a
+    friend's group or helps a friend's task becomes that friend's invitee, through the ordinary
+    binding (first touch, no self-invite, no cycle, the registration rules)."""
+    if user.pk == sharer.pk or not user_is_new(user):
+        return None
+    if Referral.objects.filter(invitee=user).exists():
+        return None
+    code = ReferralProfile.objects.filter(user=sharer).values_list("code", flat=True).first()
+    if code is None:
+        code = referral_profile_ensure(user=sharer).code
+    return referral_bind_new_user(user=user, referral=code)

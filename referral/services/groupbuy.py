@@ -24,13 +24,10 @@ from core.exceptions import ApplicationError
 from points.models import Order, Product, Transaction
 from points.services.ledger import account_escrow, account_for_user, account_sink, ledger_post
 from points.services.mall import _check_level, _issue_coupons, _redeemed_quantity, product_on_sale
-from referral.models import GroupBuyGroup, GroupBuyMember, GroupBuyOffer, Referral, ReferralProfile
+from referral.models import GroupBuyGroup, GroupBuyMember, GroupBuyOffer
+from referral.services.attribution import referral_bind_via_share
 
 logger = logging.getLogger(__name__)
-
-# A user who registered this recently and has no inviter yet is bound to the group's leader.
-NEW_USER_WINDOW = dt.timedelta(hours=24)
-
 
 # -- errors -------------------------------------------------------------------------------------
 
@@ -61,23 +58,6 @@ def offer_open_now(offer: GroupBuyOffer, *, at: dt.datetime | None = None) -> bo
     if offer.starts_at is not None and at < offer.starts_at:
         return False
     return offer.ends_at is None or at < offer.ends_at
-
-
-def _attribute(*, user, leader) -> Referral | None:
-    """A member new to the mini-program (registered within a day, no inviter yet) becomes the
-    leader's invitee, through the ordinary referral binding."""
-    if user.pk == leader.pk or user.date_joined < now() - NEW_USER_WINDOW:
-        return None
-    if Referral.objects.filter(invitee=user).exists():
-        return None
-    code = ReferralProfile.objects.filter(user=leader).values_list("code", flat=True).first()
-    if code is None:
-        from referral.services.attribution import referral_profile_ensure
-
-        code = referral_profile_ensure(user=leader).code
-    from referral.services.attribution import referral_bind_new_user
-
-    return referral_bind_new_user(user=user, referral=code)
 
 
 def _add_member(*, group: GroupBuyGroup, user, product: Product) -> GroupBuyMember:
@@ -231,7 +211,7 @@ def groupbuy_group_join(*, user, group_id: int) -> GroupBuyGroup:
         raise ApplicationError("new_users_only", _("Only new users may join this group-buy."), 403)
     product = Product.objects.select_related("level_required").get(pk=offer.product_id)
     _add_member(group=group, user=user, product=product)
-    _attribute(user=user, leader=group.leader)
+    referral_bind_via_share(user=user, sharer=group.leader)
     if group.member_count == group.group_size:
         _succeed(group=group, product=product)
     return group

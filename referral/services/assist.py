@@ -1,0 +1,385 @@
+"""Assist (助力) and bargain (砍价): a user starts a task, friends help once each.
+
+Assist: the help that brings the count to the campaign's `helpers_required` completes the task
+and grants its reward once, in the same database transaction: points from issuance through the
+ledger, or a mall product. A product reward is reserved when the task starts (an order in the
+state `awaiting_assist`, taking one unit of stock and counting toward the per-user limit, for
+zero points), so a task that completes always gets its product; an expired task cancels the
+order and returns the stock.
+
+Bargain: each help cuts the price by the next of a list of random cuts drawn, from the
+campaign's seed and the task's id, when they are needed. The cuts add up to (price - floor), so
+the help that completes the task reaches the floor exactly. The starter redeems once at the
+current price, any time before the deadline.
+
+Lock order, everywhere: the task row, then the helper's user row (serialises one helper's daily
+count), then the order row, then the accounts (by id, as the ledger does), then the product row
+(a conditional UPDATE). The task row lock makes helps, completion, redemption and expiry of one
+task exclusive: exactly one outcome.
+"""
+
+import datetime as dt
+import logging
+import random
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from core.clock import local_today, now
+from core.exceptions import ApplicationError
+from core.models import User
+from points.models import Order, Product, Store, Transaction
+from points.services.ledger import account_for_user, account_issuance, ledger_post
+from points.services.mall import (
+    _check_level,
+    _is_first_redemption,
+    _issue_coupons,
+    _lock_wallet_and_sink,
+    _redeemed_quantity,
+    _referral_call,
+)
+from referral.models import AssistCampaign, AssistHelp, AssistTask
+from referral.services.attribution import referral_bind_via_share, user_is_new
+
+logger = logging.getLogger(__name__)
+
+# Random cuts are weights in this range, so no cut is more than ~100 times another.
+CUT_WEIGHT_RANGE = (1, 100)
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+def _not_found() -> ApplicationError:
+    return ApplicationError("not_found", _("Not found."), 404)
+
+
+def _task_closed() -> ApplicationError:
+    return ApplicationError("task_closed", _("This task has finished or expired."), 409)
+
+
+def _out_of_stock() -> ApplicationError:
+    return ApplicationError("out_of_stock", _("This product is out of stock."), 409)
+
+
+def _invalid(detail) -> ApplicationError:
+    return ApplicationError("invalid", detail, 400)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def campaign_open_now(campaign: AssistCampaign, *, at: dt.datetime | None = None) -> bool:
+    at = at or now()
+    if not campaign.is_active:
+        return False
+    if campaign.starts_at is not None and at < campaign.starts_at:
+        return False
+    return campaign.ends_at is None or at < campaign.ends_at
+
+
+def bargain_cuts(*, total: int, slots: int, seed: str) -> list[int]:
+    """Split `total` points into `slots` random cuts that add up to `total` exactly.
+
+    Each cut is at least 1 when there are enough points; the rest is shared in proportion to
+    random weights, rounded down, with the leftover going one each to the largest remainders
+    (ties: the earlier slot). The same seed always gives the same cuts.
+    """
+    if slots <= 0 or total <= 0:
+        return [0] * max(slots, 0)
+    rng = random.Random(seed)
+    weights = [rng.randint(*CUT_WEIGHT_RANGE) for _slot in range(slots)]
+    floor_each = 1 if total >= slots else 0
+    shared = total - floor_each * slots
+    weight_sum = sum(weights)
+    cuts = [floor_each + shared * weight // weight_sum for weight in weights]
+    leftover = total - sum(cuts)
+    by_remainder = sorted(range(slots), key=lambda i: (-(shared * weights[i] % weight_sum), i))
+    for i in by_remainder[:leftover]:
+        cuts[i] += 1
+    return cuts
+
+
+def _task_seed(task: AssistTask) -> str:
+    return f"{task.campaign.seed or task.campaign_id}:{task.pk}"
+
+
+def _lock_task(task_id: int) -> AssistTask:
+    task = AssistTask.objects.select_for_update().select_related("campaign").filter(pk=task_id).first()
+    if task is None:
+        raise _not_found()
+    return task
+
+
+def _schedule_expiry(task: AssistTask) -> None:
+    from referral.tasks import assist_task_expire_task
+
+    task_id, eta = task.pk, task.expires_at
+    transaction.on_commit(lambda: assist_task_expire_task.apply_async(args=[task_id], eta=eta))
+
+
+def _reserve_reward(*, task: AssistTask, product: Product) -> Order:
+    """An assist paid in a product: the order (zero points, awaiting helpers) and its unit of stock."""
+    user = task.user
+    if product.per_user_limit and _redeemed_quantity(user=user, product=product) + 1 > product.per_user_limit:
+        raise ApplicationError("limit_reached", _("You have reached the limit for this product."), 409)
+    _check_level(user=user, level=product.level_required)
+    if product.stock is not None:
+        taken = Product.objects.filter(pk=product.pk, stock__gte=1).update(stock=F("stock") - 1)
+        if taken != 1:
+            raise _out_of_stock()
+    return Order.objects.create(user=user, product=product, quantity=1, points=0, status=Order.Status.AWAITING_ASSIST)
+
+
+def _grant_reward(*, task: AssistTask) -> None:
+    """The task is complete: pay its reward, once (the ledger key and the order's state see to it)."""
+    campaign = task.campaign
+    if campaign.reward_kind == AssistCampaign.RewardKind.POINTS:
+        task.reward_transaction = ledger_post(
+            kind=Transaction.Kind.ASSIST_REWARD,
+            key=f"assist:reward:{task.pk}",
+            legs=[(account_issuance(), -campaign.reward_points), (account_for_user(task.user), campaign.reward_points)],
+            memo=campaign.title,
+            metadata={"assist_task": task.pk, "campaign": campaign.pk},
+        )
+        return
+    order = Order.objects.select_for_update().select_related("product").get(pk=task.order_id)
+    if order.status != Order.Status.AWAITING_ASSIST:
+        return
+    if order.product.kind in (Product.Kind.VOUCHER, Product.Kind.COUPON):
+        _issue_coupons(order=order, product=order.product)
+        order.status, order.fulfilled_at = Order.Status.FULFILLED, now()  # the codes are the goods
+    else:
+        order.status = Order.Status.CREATED  # physical goods: operators send them as any order
+    order.save(update_fields=["status", "fulfilled_at"])
+
+
+def _release_reward(*, task: AssistTask) -> None:
+    """The task expired: cancel its reserved order and return the stock."""
+    if task.order_id is None:
+        return
+    order = Order.objects.select_for_update().get(pk=task.order_id)
+    if order.status != Order.Status.AWAITING_ASSIST:
+        return
+    order.status, order.cancelled_at = Order.Status.CANCELLED, now()
+    order.save(update_fields=["status", "cancelled_at"])
+    Product.objects.filter(pk=order.product_id, stock__isnull=False).update(stock=F("stock") + order.quantity)
+
+
+def _expire(task: AssistTask) -> None:
+    """Inside the caller's transaction, with the task row locked."""
+    _release_reward(task=task)
+    task.status, task.closed_at = AssistTask.Status.EXPIRED, now()
+    task.save(update_fields=["status", "closed_at"])
+
+
+def _record_help_event(*, helper, task: AssistTask) -> None:
+    try:
+        from analytics.events import event_record
+    except ImportError:  # TEMPORARY until analytics lands
+        return
+
+    event_record(user=helper, kind="helped", ref=f"assist:{task.pk}")
+
+
+# -- services -----------------------------------------------------------------------------------
+
+
+def assist_task_start(*, user, campaign_id: int) -> tuple[AssistTask, bool]:
+    """Start a task of a campaign, or return the user's task of it that is still open.
+
+    Returns (task, created). A second tap, even at the same instant, finds the first task.
+    """
+    try:
+        return _assist_task_start(user=user, campaign_id=campaign_id)
+    except IntegrityError:
+        # Two starts at once: the one-open-task constraint let the other one win.
+        task = AssistTask.objects.filter(campaign_id=campaign_id, user=user, status=AssistTask.Status.OPEN).first()
+        if task is None:
+            raise
+        return task, False
+
+
+@transaction.atomic
+def _assist_task_start(*, user, campaign_id: int) -> tuple[AssistTask, bool]:
+    campaign = AssistCampaign.objects.select_related("product__level_required").filter(pk=campaign_id).first()
+    if campaign is None or not campaign.is_active:
+        raise _not_found()
+    existing = (
+        AssistTask.objects.select_for_update()
+        .filter(campaign=campaign, user=user, status=AssistTask.Status.OPEN)
+        .first()
+    )
+    if existing is not None:
+        if existing.expires_at > now():
+            return existing, False
+        _expire(existing)  # its deadline passed before the sweep came by
+    product = campaign.product  # the campaign is the switch: a reward-only product need not be in the mall
+    if not campaign_open_now(campaign):
+        raise ApplicationError("campaign_closed", _("This campaign is not open now."), 409)
+    if campaign.tasks_per_user:
+        started = AssistTask.objects.filter(campaign=campaign, user=user).exclude(status=AssistTask.Status.EXPIRED)
+        if started.count() >= campaign.tasks_per_user:
+            raise ApplicationError("limit_reached", _("You have started as many tasks as this campaign allows."), 409)
+
+    start_price = floor_price = 0
+    if campaign.kind == AssistCampaign.Kind.BARGAIN:
+        start_price, floor_price = product.price, min(campaign.floor_price, product.price)
+    task = AssistTask.objects.create(
+        campaign=campaign,
+        user=user,
+        required=campaign.helpers_required,
+        start_price=start_price,
+        floor_price=floor_price,
+        current_price=start_price,
+        expires_at=now() + dt.timedelta(hours=campaign.time_limit_hours),
+    )
+    if campaign.kind == AssistCampaign.Kind.ASSIST and campaign.reward_kind == AssistCampaign.RewardKind.PRODUCT:
+        task.order = _reserve_reward(task=task, product=product)
+        task.save(update_fields=["order"])
+    _schedule_expiry(task)
+    return task, True
+
+
+def assist_task_help(*, helper, task_id: int) -> AssistTask:
+    """A friend helps, once. The help that reaches the required count completes the task."""
+    with transaction.atomic():
+        task = _lock_task(task_id)
+        if task.user_id == helper.pk:
+            raise ApplicationError("cannot_help_self", _("You cannot help your own task."), 409)
+        if AssistHelp.objects.filter(task=task, helper=helper).exists():
+            raise ApplicationError("already_helped", _("You have already helped this task."), 409)
+        if task.status != AssistTask.Status.OPEN or task.expires_at <= now():
+            raise _task_closed()  # past the deadline even if the expiry has not run yet
+        campaign = task.campaign
+        User.objects.select_for_update().filter(pk=helper.pk).first()
+        today = local_today()
+        helped_today = AssistHelp.objects.filter(helper=helper, campaign=campaign, local_date=today).count()
+        if helped_today >= campaign.helps_per_day:
+            raise ApplicationError(
+                "help_limit_reached", _("You have helped as many times today as this campaign allows."), 409
+            )
+
+        weight = 2 if campaign.new_user_counts_double and user_is_new(helper) else 1
+        weight = min(weight, task.required - task.progress)
+        cut = 0
+        if campaign.kind == AssistCampaign.Kind.BARGAIN:
+            cuts = bargain_cuts(total=task.start_price - task.floor_price, slots=task.required, seed=_task_seed(task))
+            cut = sum(cuts[task.progress : task.progress + weight])
+        try:
+            with transaction.atomic():
+                help_ = AssistHelp.objects.create(
+                    task=task,
+                    helper=helper,
+                    starter_id=task.user_id,
+                    campaign=campaign,
+                    weight=weight,
+                    cut=cut,
+                    local_date=today,
+                )
+        except IntegrityError:
+            raise ApplicationError("already_helped", _("You have already helped this task."), 409) from None
+        referral = referral_bind_via_share(user=helper, sharer=task.user)
+        if referral is not None:
+            help_.referral = referral
+            help_.save(update_fields=["referral"])
+
+        task.progress += weight
+        task.current_price -= cut
+        fields = ["progress", "current_price"]
+        if task.progress == task.required:
+            task.status, task.completed_at = AssistTask.Status.COMPLETED, now()
+            fields += ["status", "completed_at"]
+            if campaign.kind == AssistCampaign.Kind.ASSIST:
+                _grant_reward(task=task)
+                fields.append("reward_transaction")
+        task.save(update_fields=fields)
+        _record_help_event(helper=helper, task=task)
+    return task
+
+
+def assist_bargain_redeem(*, user, task_id: int, address: str = "", store_id: int | None = None) -> Order:
+    """The starter buys a bargain's product at its current price, once. A second call returns the order."""
+    with transaction.atomic():
+        task = _lock_task(task_id)
+        if task.user_id != user.pk or task.campaign.kind != AssistCampaign.Kind.BARGAIN:
+            raise _not_found()
+        if task.status == AssistTask.Status.REDEEMED:
+            order = Order.objects.get(pk=task.order_id)
+            order.replayed = True
+            return order
+        if task.status not in (AssistTask.Status.OPEN, AssistTask.Status.COMPLETED) or task.expires_at <= now():
+            raise _task_closed()
+        wallet, sink = _lock_wallet_and_sink(user)
+        product = Product.objects.select_related("level_required").get(pk=task.campaign.product_id)
+        _check_level(user=user, level=product.level_required)
+        address = address.strip()
+        store = None
+        if store_id is not None:
+            store = Store.objects.filter(pk=store_id, is_active=True).first()
+            if store is None:
+                raise _invalid(_("No such store."))
+        if product.kind == Product.Kind.PHYSICAL and not address and store is None:
+            raise _invalid(_("Physical goods need a delivery address or a pickup store."))
+        if product.per_user_limit and _redeemed_quantity(user=user, product=product) + 1 > product.per_user_limit:
+            raise ApplicationError("limit_reached", _("You have reached the limit for this product."), 409)
+        if product.stock is not None and product.stock < 1:
+            raise _out_of_stock()
+
+        order = Order.objects.create(
+            user=user, product=product, quantity=1, points=task.current_price, address=address, store=store
+        )
+        if task.current_price:
+            order.transaction = ledger_post(
+                kind=Transaction.Kind.REDEMPTION,
+                key=f"bargain:{task.pk}",
+                legs=[(wallet, -task.current_price), (sink, task.current_price)],
+                memo=product.name,
+                actor=user,
+                metadata={"order": order.pk, "product": product.pk, "assist_task": task.pk},
+            )
+        if product.stock is not None:
+            taken = Product.objects.filter(pk=product.pk, stock__gte=1).update(stock=F("stock") - 1)
+            if taken != 1:
+                raise _out_of_stock()  # rolls back the order and the debit with it
+        if product.kind in (Product.Kind.VOUCHER, Product.Kind.COUPON):
+            _issue_coupons(order=order, product=product)
+            order.status, order.fulfilled_at = Order.Status.FULFILLED, now()
+        order.save(update_fields=["transaction", "status", "fulfilled_at"])
+        task.status, task.order, task.closed_at = AssistTask.Status.REDEEMED, order, now()
+        task.save(update_fields=["status", "order", "closed_at"])
+        if _is_first_redemption(order=order):
+            _referral_call("referral_trigger", user=user)
+    return order
+
+
+def assist_task_expire(*, task_id: int, force: bool = False, actor=None) -> bool:
+    """Expire a task whose deadline has passed (any unfinished task with `force`, the operators'
+    manual close): an open task, or a bargain not yet bought. A reserved product goes back to
+    stock. Anything else is left alone, so a task delivered twice or late changes nothing.
+    Returns whether this call expired the task."""
+    with transaction.atomic():
+        task = AssistTask.objects.select_for_update().select_related("campaign").filter(pk=task_id).first()
+        if task is None or not _expirable(task):
+            return False
+        if not force and task.expires_at > now():
+            return False
+        _expire(task)
+    logger.info("assist task %s expired (by %s)", task_id, actor or "deadline")
+    return True
+
+
+def _expirable(task: AssistTask) -> bool:
+    if task.status == AssistTask.Status.OPEN:
+        return True
+    return task.status == AssistTask.Status.COMPLETED and task.campaign.kind == AssistCampaign.Kind.BARGAIN
+
+
+def assists_expire_due(*, at: dt.datetime | None = None) -> int:
+    """The sweep: expire every unfinished task past its deadline, one transaction each. Returns how many."""
+    unfinished = Q(status=AssistTask.Status.OPEN) | Q(
+        status=AssistTask.Status.COMPLETED, campaign__kind=AssistCampaign.Kind.BARGAIN
+    )
+    due = AssistTask.objects.filter(unfinished, expires_at__lte=at or now()).order_by("pk")
+    return sum(assist_task_expire(task_id=task_id) for task_id in due.values_list("pk", flat=True))
