@@ -12,10 +12,11 @@ campaign's seed and the task's id, when they are needed. The cuts add up to (pri
 the help that completes the task reaches the floor exactly. The starter redeems once at the
 current price, any time before the deadline.
 
-Lock order, everywhere: the task row, then the helper's user row (serialises one helper's daily
-count), then the order row, then the accounts (by id, as the ledger does), then the product row
-(a conditional UPDATE). The task row lock makes helps, completion, redemption and expiry of one
-task exclusive: exactly one outcome.
+Lock order, everywhere: the acting user's row (a start locks the starter's, serialising their
+starts; a help locks the helper's, serialising their daily count), then the task row, then the
+order row, then the accounts (by id, as the ledger does), then the product row (a conditional
+UPDATE). The task row lock makes helps, completion, redemption and expiry of one task exclusive:
+exactly one outcome.
 """
 
 import datetime as dt
@@ -103,6 +104,10 @@ def bargain_cuts(*, total: int, slots: int, seed: str) -> list[int]:
 
 def _task_seed(task: AssistTask) -> str:
     return f"{task.campaign.seed or task.campaign_id}:{task.pk}"
+
+
+def _lock_user(user) -> None:
+    User.objects.select_for_update().filter(pk=user.pk).first()
 
 
 def _lock_task(task_id: int) -> AssistTask:
@@ -206,6 +211,7 @@ def _assist_task_start(*, user, campaign_id: int) -> tuple[AssistTask, bool]:
     campaign = AssistCampaign.objects.select_related("product__level_required").filter(pk=campaign_id).first()
     if campaign is None or not campaign.is_active:
         raise _not_found()
+    _lock_user(user)  # a second tap waits here, then finds the first tap's task
     existing = (
         AssistTask.objects.select_for_update()
         .filter(campaign=campaign, user=user, status=AssistTask.Status.OPEN)
@@ -245,6 +251,7 @@ def _assist_task_start(*, user, campaign_id: int) -> tuple[AssistTask, bool]:
 def assist_task_help(*, helper, task_id: int) -> AssistTask:
     """A friend helps, once. The help that reaches the required count completes the task."""
     with transaction.atomic():
+        _lock_user(helper)
         task = _lock_task(task_id)
         if task.user_id == helper.pk:
             raise ApplicationError("cannot_help_self", _("You cannot help your own task."), 409)
@@ -253,7 +260,6 @@ def assist_task_help(*, helper, task_id: int) -> AssistTask:
         if task.status != AssistTask.Status.OPEN or task.expires_at <= now():
             raise _task_closed()  # past the deadline even if the expiry has not run yet
         campaign = task.campaign
-        User.objects.select_for_update().filter(pk=helper.pk).first()
         today = local_today()
         helped_today = AssistHelp.objects.filter(helper=helper, campaign=campaign, local_date=today).count()
         if helped_today >= campaign.helps_per_day:
