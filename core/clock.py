@@ -28,3 +28,13 @@ def local_midnight(day: dt.date, zone: ZoneInfo | str | None = None) -> dt.datet
     """The aware instant at which `day` starts in `zone`."""
     zone = ZoneInfo(zone) if isinstance(zone, str) else (zone or site_zone())
     return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+
+
+def window_open(*, active: bool, starts_at: dt.datetime | None, ends_at: dt.datetime | None, at=None) -> bool:
+    """Whether something switched on, with an optional [starts_at, ends_at) window, is open at `at`."""
+    at = at or now()
+    if not active:
+        return False
+    if starts_at is not None and at < starts_at:
+        return False
+    return ends_at is None or at < ends_at

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
-from core.clock import now
+from core.clock import now, window_open
 from core.exceptions import ApplicationError
 from points.models import Account, Coupon, Level, Order, Product, StockLog, Store, Transaction
 from points.selectors import growth_total
@@ -69,34 +69,38 @@ def coupon_qr_data_url(*, code: str) -> str:
 
 
 def product_on_sale(product: Product, *, at: dt.datetime | None = None) -> bool:
-    at = at or now()
-    if not product.is_active:
-        return False
-    if product.starts_at is not None and at < product.starts_at:
-        return False
-    return product.ends_at is None or at < product.ends_at
+    return window_open(active=product.is_active, starts_at=product.starts_at, ends_at=product.ends_at, at=at)
 
 
-def _lock_wallet_and_sink(user) -> tuple[Account, Account]:
+def wallet_and_sink_lock(user) -> tuple[Account, Account]:
     """Serialise one user's redemptions: lock the wallet (and the sink) in id order, as the ledger does."""
     wallet, sink = account_for_user(user), account_sink()
     list(Account.objects.filter(pk__in=[wallet.pk, sink.pk]).order_by("pk").select_for_update())
     return wallet, sink
 
 
-def _redeemed_quantity(*, user, product: Product) -> int:
+def product_redeemed_quantity(*, user, product: Product) -> int:
     rows = Order.objects.filter(user=user, product=product).exclude(status=Order.Status.CANCELLED)
     return rows.aggregate(total=Sum("quantity"))["total"] or 0
 
 
-def _check_level(*, user, level: Level | None) -> None:
+def product_limit_check(*, user, product: Product, quantity: int) -> None:
+    """Refuse what would take the user past the product's per-user limit (orders not cancelled count)."""
+    if (
+        product.per_user_limit
+        and product_redeemed_quantity(user=user, product=product) + quantity > product.per_user_limit
+    ):
+        raise ApplicationError("limit_reached", _("You have reached the limit for this product."), 409)
+
+
+def product_level_check(*, user, level: Level | None) -> None:
     if level is not None and growth_total(user=user) < level.threshold:
         raise ApplicationError(
             "level_too_low", _("This product needs the level %(level)s.") % {"level": level.name}, 403
         )
 
 
-def _issue_coupons(*, order: Order, product: Product) -> None:
+def coupons_issue(*, order: Order, product: Product) -> None:
     expires_at = now() + dt.timedelta(days=product.voucher_valid_days)
     for _n in range(order.quantity):
         for _attempt in range(5):
@@ -116,11 +120,11 @@ def _issue_coupons(*, order: Order, product: Product) -> None:
             raise RuntimeError("could not draw a unique voucher code")
 
 
-def _is_first_redemption(*, order: Order) -> bool:
+def order_is_first_redemption(*, order: Order) -> bool:
     return not Order.objects.filter(user_id=order.user_id, pk__lt=order.pk).exists()
 
 
-def _referral_call(name: str, *, user) -> None:
+def referral_hook_call(name: str, *, user) -> None:
     """Referral rewards on a first redemption, when the referral app offers them."""
     from referral import services as referral_services
 
@@ -171,7 +175,7 @@ def redemption_create(
 
 @transaction.atomic
 def _redemption_create(*, user, product_id, quantity, address, store_id, idempotency_key) -> Order:
-    wallet, sink = _lock_wallet_and_sink(user)
+    wallet, sink = wallet_and_sink_lock(user)
     if idempotency_key:
         existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -180,7 +184,7 @@ def _redemption_create(*, user, product_id, quantity, address, store_id, idempot
     product = Product.objects.select_related("level_required").filter(pk=product_id).first()
     if product is None or not product_on_sale(product):
         raise _not_on_sale()
-    _check_level(user=user, level=product.level_required)
+    product_level_check(user=user, level=product.level_required)
 
     store = None
     if store_id is not None:
@@ -190,8 +194,7 @@ def _redemption_create(*, user, product_id, quantity, address, store_id, idempot
     if product.kind == Product.Kind.PHYSICAL and not address and store is None:
         raise _invalid(_("Physical goods need a delivery address or a pickup store."))
 
-    if product.per_user_limit and _redeemed_quantity(user=user, product=product) + quantity > product.per_user_limit:
-        raise ApplicationError("limit_reached", _("You have reached the limit for this product."), 409)
+    product_limit_check(user=user, product=product, quantity=quantity)
     if product.stock is not None and product.stock < quantity:
         raise _out_of_stock()  # the friendly early answer; the UPDATE below is what makes it true
 
@@ -218,12 +221,12 @@ def _redemption_create(*, user, product_id, quantity, address, store_id, idempot
         if taken != 1:
             raise _out_of_stock()  # rolls back the order and the debit with it
     if product.kind in (Product.Kind.VOUCHER, Product.Kind.COUPON):
-        _issue_coupons(order=order, product=product)
+        coupons_issue(order=order, product=product)
         order.status = Order.Status.FULFILLED  # the codes are the goods
         order.fulfilled_at = now()
     order.save(update_fields=["transaction", "status", "fulfilled_at"])
-    if _is_first_redemption(order=order):
-        _referral_call("referral_trigger", user=user)
+    if order_is_first_redemption(order=order):
+        referral_hook_call("referral_trigger", user=user)
     return order
 
 
@@ -255,7 +258,7 @@ def redemption_cancel(*, order: Order, actor=None, by_customer: bool = False) ->
         is_voucher = order.product.kind != Product.Kind.PHYSICAL
         if by_customer and order.status == Order.Status.FULFILLED and not is_voucher:
             raise ApplicationError("invalid_state", _("This order was already sent; ask the store."), 409)
-        wallet, sink = _lock_wallet_and_sink(order.user)
+        wallet, sink = wallet_and_sink_lock(order.user)
         coupons = list(Coupon.objects.select_for_update().filter(order=order).order_by("pk"))
         if by_customer and any(c.status == Coupon.Status.EXPIRED for c in coupons):
             raise ApplicationError("coupon_expired", _("This voucher has expired."), 409)
@@ -276,8 +279,8 @@ def redemption_cancel(*, order: Order, actor=None, by_customer: bool = False) ->
         order.status = Order.Status.CANCELLED
         order.cancelled_at = now()
         order.save(update_fields=["status", "cancelled_at", "refund"])
-        if _is_first_redemption(order=order):
-            _referral_call("referral_reward_clawback", user=order.user)
+        if order_is_first_redemption(order=order):
+            referral_hook_call("referral_reward_clawback", user=order.user)
     return order
 
 

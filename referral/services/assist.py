@@ -27,18 +27,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from core.clock import local_today, now
+from core.clock import local_today, now, window_open
 from core.exceptions import ApplicationError
 from core.models import User
 from points.models import Order, Product, Store, Transaction
 from points.services.ledger import account_for_user, account_issuance, ledger_post
 from points.services.mall import (
-    _check_level,
-    _is_first_redemption,
-    _issue_coupons,
-    _lock_wallet_and_sink,
-    _redeemed_quantity,
-    _referral_call,
+    coupons_issue,
+    order_is_first_redemption,
+    product_level_check,
+    product_limit_check,
+    referral_hook_call,
+    wallet_and_sink_lock,
 )
 from referral.models import AssistCampaign, AssistHelp, AssistTask
 from referral.services.attribution import referral_bind_via_share, user_is_new
@@ -72,12 +72,7 @@ def _invalid(detail) -> ApplicationError:
 
 
 def campaign_open_now(campaign: AssistCampaign, *, at: dt.datetime | None = None) -> bool:
-    at = at or now()
-    if not campaign.is_active:
-        return False
-    if campaign.starts_at is not None and at < campaign.starts_at:
-        return False
-    return campaign.ends_at is None or at < campaign.ends_at
+    return window_open(active=campaign.is_active, starts_at=campaign.starts_at, ends_at=campaign.ends_at, at=at)
 
 
 def bargain_cuts(*, total: int, slots: int, seed: str) -> list[int]:
@@ -127,9 +122,8 @@ def _schedule_expiry(task: AssistTask) -> None:
 def _reserve_reward(*, task: AssistTask, product: Product) -> Order:
     """An assist paid in a product: the order (zero points, awaiting helpers) and its unit of stock."""
     user = task.user
-    if product.per_user_limit and _redeemed_quantity(user=user, product=product) + 1 > product.per_user_limit:
-        raise ApplicationError("limit_reached", _("You have reached the limit for this product."), 409)
-    _check_level(user=user, level=product.level_required)
+    product_limit_check(user=user, product=product, quantity=1)
+    product_level_check(user=user, level=product.level_required)
     if product.stock is not None:
         taken = Product.objects.filter(pk=product.pk, stock__gte=1).update(stock=F("stock") - 1)
         if taken != 1:
@@ -153,7 +147,7 @@ def _grant_reward(*, task: AssistTask) -> None:
     if order.status != Order.Status.AWAITING_ASSIST:
         return
     if order.product.kind in (Product.Kind.VOUCHER, Product.Kind.COUPON):
-        _issue_coupons(order=order, product=order.product)
+        coupons_issue(order=order, product=order.product)
         order.status, order.fulfilled_at = Order.Status.FULFILLED, now()  # the codes are the goods
     else:
         order.status = Order.Status.CREATED  # physical goods: operators send them as any order
@@ -317,9 +311,9 @@ def assist_bargain_redeem(*, user, task_id: int, address: str = "", store_id: in
             return order
         if task.status not in (AssistTask.Status.OPEN, AssistTask.Status.COMPLETED) or task.expires_at <= now():
             raise _task_closed()
-        wallet, sink = _lock_wallet_and_sink(user)
+        wallet, sink = wallet_and_sink_lock(user)
         product = Product.objects.select_related("level_required").get(pk=task.campaign.product_id)
-        _check_level(user=user, level=product.level_required)
+        product_level_check(user=user, level=product.level_required)
         address = address.strip()
         store = None
         if store_id is not None:
@@ -328,8 +322,7 @@ def assist_bargain_redeem(*, user, task_id: int, address: str = "", store_id: in
                 raise _invalid(_("No such store."))
         if product.kind == Product.Kind.PHYSICAL and not address and store is None:
             raise _invalid(_("Physical goods need a delivery address or a pickup store."))
-        if product.per_user_limit and _redeemed_quantity(user=user, product=product) + 1 > product.per_user_limit:
-            raise ApplicationError("limit_reached", _("You have reached the limit for this product."), 409)
+        product_limit_check(user=user, product=product, quantity=1)
         if product.stock is not None and product.stock < 1:
             raise _out_of_stock()
 
@@ -350,13 +343,13 @@ def assist_bargain_redeem(*, user, task_id: int, address: str = "", store_id: in
             if taken != 1:
                 raise _out_of_stock()  # rolls back the order and the debit with it
         if product.kind in (Product.Kind.VOUCHER, Product.Kind.COUPON):
-            _issue_coupons(order=order, product=product)
+            coupons_issue(order=order, product=product)
             order.status, order.fulfilled_at = Order.Status.FULFILLED, now()
         order.save(update_fields=["transaction", "status", "fulfilled_at"])
         task.status, task.order, task.closed_at = AssistTask.Status.REDEEMED, order, now()
         task.save(update_fields=["status", "order", "closed_at"])
-        if _is_first_redemption(order=order):
-            _referral_call("referral_trigger", user=user)
+        if order_is_first_redemption(order=order):
+            referral_hook_call("referral_trigger", user=user)
     return order
 
 

@@ -19,11 +19,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from core.clock import now
+from core.clock import now, window_open
 from core.exceptions import ApplicationError
 from points.models import Order, Product, Transaction
 from points.services.ledger import account_escrow, account_for_user, account_sink, ledger_post
-from points.services.mall import _check_level, _issue_coupons, _redeemed_quantity, product_on_sale
+from points.services.mall import (
+    coupons_issue,
+    order_is_first_redemption,
+    product_level_check,
+    product_limit_check,
+    product_on_sale,
+    referral_hook_call,
+)
 from referral.models import GroupBuyGroup, GroupBuyMember, GroupBuyOffer
 from referral.services.attribution import referral_bind_via_share
 
@@ -52,20 +59,14 @@ def _out_of_stock() -> ApplicationError:
 
 
 def offer_open_now(offer: GroupBuyOffer, *, at: dt.datetime | None = None) -> bool:
-    at = at or now()
-    if not offer.is_active:
-        return False
-    if offer.starts_at is not None and at < offer.starts_at:
-        return False
-    return offer.ends_at is None or at < offer.ends_at
+    return window_open(active=offer.is_active, starts_at=offer.starts_at, ends_at=offer.ends_at, at=at)
 
 
 def _add_member(*, group: GroupBuyGroup, user, product: Product) -> GroupBuyMember:
     """Inside the caller's transaction, with the group row locked: the order, the payment into
     escrow and the stock for one member."""
-    if product.per_user_limit and _redeemed_quantity(user=user, product=product) + 1 > product.per_user_limit:
-        raise ApplicationError("limit_reached", _("You have reached the limit for this product."), 409)
-    _check_level(user=user, level=product.level_required)
+    product_limit_check(user=user, product=product, quantity=1)
+    product_level_check(user=user, level=product.level_required)
     if product.stock is not None and product.stock < 1:
         raise _out_of_stock()
     try:
@@ -100,7 +101,12 @@ def _add_member(*, group: GroupBuyGroup, user, product: Product) -> GroupBuyMemb
 def _succeed(*, group: GroupBuyGroup, product: Product) -> None:
     """The group is full: fulfil every order and move the escrow to the sink."""
     members = list(group.members.select_related("order").order_by("pk"))
-    orders = list(Order.objects.select_for_update().filter(pk__in=[m.order_id for m in members]).order_by("pk"))
+    orders = list(
+        Order.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk__in=[m.order_id for m in members])
+        .order_by("pk")
+    )
     total = group.price * len(members)
     ledger_post(
         kind=Transaction.Kind.GROUPBUY,
@@ -112,13 +118,17 @@ def _succeed(*, group: GroupBuyGroup, product: Product) -> None:
     moment = now()
     for order in orders:
         if product.kind in (Product.Kind.VOUCHER, Product.Kind.COUPON):
-            _issue_coupons(order=order, product=product)
+            coupons_issue(order=order, product=product)
             order.status, order.fulfilled_at = Order.Status.FULFILLED, moment  # the codes are the goods
         else:
             order.status = Order.Status.CREATED  # physical goods: operators send them as any order
         order.save(update_fields=["status", "fulfilled_at"])
     group.status, group.closed_at = GroupBuyGroup.Status.SUCCEEDED, moment
     group.save(update_fields=["status", "closed_at"])
+    # A member's first order is their first redemption: the referral rules on it apply now.
+    for order in orders:
+        if order_is_first_redemption(order=order):
+            referral_hook_call("referral_trigger", user=order.user)
 
 
 def _fail(*, group: GroupBuyGroup, actor=None) -> int:

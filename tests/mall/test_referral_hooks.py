@@ -31,3 +31,25 @@ def test_first_redemption_rewards_the_referral_and_cancelling_it_claws_back():
     assert wallet_balance(user=inviter) == 0
     assert wallet_balance(user=friend) == 100  # refunds 50 + 50, claw back 10 of the 10 reward
     assert ledger_audit().ok
+
+
+def test_a_group_buy_that_is_a_first_order_rewards_the_referral_when_the_group_succeeds():
+    from referral.services.groupbuy import groupbuy_group_join, groupbuy_group_open
+    from tests.groupbuy.factories import GroupBuyOfferFactory
+
+    RuleFactory(trigger=RewardRule.Trigger.FIRST_REDEMPTION, inviter_points=30, invitee_points=10)
+    inviter = UserFactory()
+    friend = invite(inviter)
+    verify_phone(friend)
+    give_points(friend, 100)
+    leader = UserFactory()
+    give_points(leader, 100)
+    offer = GroupBuyOfferFactory(group_size=2, price=30)
+
+    group = groupbuy_group_open(user=leader, offer_id=offer.pk)
+    groupbuy_group_join(user=friend, group_id=group.pk)  # the last seat: the group succeeds
+
+    assert Reward.objects.get().referral.invitee_id == friend.pk
+    assert wallet_balance(user=inviter) == 30
+    assert wallet_balance(user=friend) == 100 - 30 + 10
+    assert ledger_audit().ok
