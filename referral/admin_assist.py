@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_utils import ServiceWrittenAdmin
 from referral.models import AssistCampaign, AssistHelp, AssistTask
 from referral.services.assist import assist_task_expire
 
@@ -79,7 +80,7 @@ class AssistHelpInline(admin.TabularInline):
 
 
 @admin.register(AssistTask)
-class AssistTaskAdmin(admin.ModelAdmin):
+class AssistTaskAdmin(ServiceWrittenAdmin):
     list_display = (
         "id",
         "campaign",
@@ -96,15 +97,6 @@ class AssistTaskAdmin(admin.ModelAdmin):
     search_fields = ("user__nickname", "user__phone")
     inlines = [AssistHelpInline]
     actions = ["expire_tasks"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
 
     @admin.action(
         description=_("Close the selected unfinished tasks (reserved rewards go back to stock)"), permissions=["change"]

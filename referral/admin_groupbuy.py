@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_utils import ServiceWrittenAdmin
 from referral.models import GroupBuyGroup, GroupBuyMember, GroupBuyOffer
 from referral.services.groupbuy import groupbuy_group_expire
 
@@ -38,21 +39,12 @@ class GroupBuyMemberInline(admin.TabularInline):
 
 
 @admin.register(GroupBuyGroup)
-class GroupBuyGroupAdmin(admin.ModelAdmin):
+class GroupBuyGroupAdmin(ServiceWrittenAdmin):
     list_display = ("id", "offer", "leader", "status", "member_count", "group_size", "price", "expires_at", "closed_at")
     list_filter = ("status", "offer")
     search_fields = ("leader__nickname", "leader__phone")
     inlines = [GroupBuyMemberInline]
     actions = ["refund_groups"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
 
     @admin.action(description=_("Refund the selected open groups"), permissions=["change"])
     def refund_groups(self, request, queryset):

@@ -38,7 +38,7 @@ def _not_on_sale() -> ApplicationError:
     return ApplicationError("not_on_sale", _("This product is not on sale."), 409)
 
 
-def _out_of_stock() -> ApplicationError:
+def out_of_stock() -> ApplicationError:
     return ApplicationError("out_of_stock", _("This product is out of stock."), 409)
 
 
@@ -184,8 +184,38 @@ def _redemption_create(*, user, product_id, quantity, address, store_id, idempot
     product = Product.objects.select_related("level_required").filter(pk=product_id).first()
     if product is None or not product_on_sale(product):
         raise _not_on_sale()
-    product_level_check(user=user, level=product.level_required)
+    return order_place(
+        user=user,
+        product=product,
+        quantity=quantity,
+        points=product.price * quantity,
+        wallet=wallet,
+        sink=sink,
+        address=address,
+        store_id=store_id,
+        idempotency_key=idempotency_key,
+    )
 
+
+def order_place(
+    *,
+    user,
+    product: Product,
+    quantity: int,
+    points: int,
+    wallet: Account,
+    sink: Account,
+    address: str = "",
+    store_id: int | None = None,
+    idempotency_key: str = "",
+    ledger_key: str = "",
+    metadata: dict | None = None,
+) -> Order:
+    """Inside the caller's transaction, with the wallet and sink locked: check the level, delivery,
+    per-user limit and stock; create the order, debit `points` (nothing at 0), take the stock with a
+    conditional UPDATE, issue vouchers, and apply the first-redemption referral rules. The mall's
+    redemptions and a bargain's purchase both come through here."""
+    product_level_check(user=user, level=product.level_required)
     store = None
     if store_id is not None:
         store = Store.objects.filter(pk=store_id, is_active=True).first()
@@ -193,33 +223,32 @@ def _redemption_create(*, user, product_id, quantity, address, store_id, idempot
             raise _invalid(_("No such store."))
     if product.kind == Product.Kind.PHYSICAL and not address and store is None:
         raise _invalid(_("Physical goods need a delivery address or a pickup store."))
-
     product_limit_check(user=user, product=product, quantity=quantity)
     if product.stock is not None and product.stock < quantity:
-        raise _out_of_stock()  # the friendly early answer; the UPDATE below is what makes it true
+        raise out_of_stock()  # the friendly early answer; the UPDATE below is what makes it true
 
-    amount = product.price * quantity
     order = Order.objects.create(
         user=user,
         product=product,
         quantity=quantity,
-        points=amount,
+        points=points,
         address=address,
         store=store,
         idempotency_key=idempotency_key,
     )
-    order.transaction = ledger_post(
-        kind=Transaction.Kind.REDEMPTION,
-        key=f"redeem:{order.pk}",
-        legs=[(wallet, -amount), (sink, amount)],
-        memo=product.name,
-        actor=user,
-        metadata={"order": order.pk, "product": product.pk, "quantity": quantity},
-    )
+    if points:
+        order.transaction = ledger_post(
+            kind=Transaction.Kind.REDEMPTION,
+            key=ledger_key or f"redeem:{order.pk}",
+            legs=[(wallet, -points), (sink, points)],
+            memo=product.name,
+            actor=user,
+            metadata={"order": order.pk, "product": product.pk, "quantity": quantity, **(metadata or {})},
+        )
     if product.stock is not None:
         taken = Product.objects.filter(pk=product.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
         if taken != 1:
-            raise _out_of_stock()  # rolls back the order and the debit with it
+            raise out_of_stock()  # rolls back the order and the debit with it
     if product.kind in (Product.Kind.VOUCHER, Product.Kind.COUPON):
         coupons_issue(order=order, product=product)
         order.status = Order.Status.FULFILLED  # the codes are the goods

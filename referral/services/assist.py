@@ -30,14 +30,14 @@ from django.utils.translation import gettext as _
 from core.clock import local_today, now, window_open
 from core.exceptions import ApplicationError
 from core.models import User
-from points.models import Order, Product, Store, Transaction
+from points.models import Order, Product, Transaction
 from points.services.ledger import account_for_user, account_issuance, ledger_post
 from points.services.mall import (
     coupons_issue,
-    order_is_first_redemption,
+    order_place,
+    out_of_stock,
     product_level_check,
     product_limit_check,
-    referral_hook_call,
     wallet_and_sink_lock,
 )
 from referral.models import AssistCampaign, AssistHelp, AssistTask
@@ -58,14 +58,6 @@ def _not_found() -> ApplicationError:
 
 def _task_closed() -> ApplicationError:
     return ApplicationError("task_closed", _("This task has finished or expired."), 409)
-
-
-def _out_of_stock() -> ApplicationError:
-    return ApplicationError("out_of_stock", _("This product is out of stock."), 409)
-
-
-def _invalid(detail) -> ApplicationError:
-    return ApplicationError("invalid", detail, 400)
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -127,7 +119,7 @@ def _reserve_reward(*, task: AssistTask, product: Product) -> Order:
     if product.stock is not None:
         taken = Product.objects.filter(pk=product.pk, stock__gte=1).update(stock=F("stock") - 1)
         if taken != 1:
-            raise _out_of_stock()
+            raise out_of_stock()
     return Order.objects.create(user=user, product=product, quantity=1, points=0, status=Order.Status.AWAITING_ASSIST)
 
 
@@ -312,44 +304,20 @@ def assist_bargain_redeem(*, user, task_id: int, address: str = "", store_id: in
         if task.status not in (AssistTask.Status.OPEN, AssistTask.Status.COMPLETED) or task.expires_at <= now():
             raise _task_closed()
         wallet, sink = wallet_and_sink_lock(user)
-        product = Product.objects.select_related("level_required").get(pk=task.campaign.product_id)
-        product_level_check(user=user, level=product.level_required)
-        address = address.strip()
-        store = None
-        if store_id is not None:
-            store = Store.objects.filter(pk=store_id, is_active=True).first()
-            if store is None:
-                raise _invalid(_("No such store."))
-        if product.kind == Product.Kind.PHYSICAL and not address and store is None:
-            raise _invalid(_("Physical goods need a delivery address or a pickup store."))
-        product_limit_check(user=user, product=product, quantity=1)
-        if product.stock is not None and product.stock < 1:
-            raise _out_of_stock()
-
-        order = Order.objects.create(
-            user=user, product=product, quantity=1, points=task.current_price, address=address, store=store
+        order = order_place(
+            user=user,
+            product=Product.objects.select_related("level_required").get(pk=task.campaign.product_id),
+            quantity=1,
+            points=task.current_price,
+            wallet=wallet,
+            sink=sink,
+            address=address.strip(),
+            store_id=store_id,
+            ledger_key=f"bargain:{task.pk}",
+            metadata={"assist_task": task.pk},
         )
-        if task.current_price:
-            order.transaction = ledger_post(
-                kind=Transaction.Kind.REDEMPTION,
-                key=f"bargain:{task.pk}",
-                legs=[(wallet, -task.current_price), (sink, task.current_price)],
-                memo=product.name,
-                actor=user,
-                metadata={"order": order.pk, "product": product.pk, "assist_task": task.pk},
-            )
-        if product.stock is not None:
-            taken = Product.objects.filter(pk=product.pk, stock__gte=1).update(stock=F("stock") - 1)
-            if taken != 1:
-                raise _out_of_stock()  # rolls back the order and the debit with it
-        if product.kind in (Product.Kind.VOUCHER, Product.Kind.COUPON):
-            coupons_issue(order=order, product=product)
-            order.status, order.fulfilled_at = Order.Status.FULFILLED, now()
-        order.save(update_fields=["transaction", "status", "fulfilled_at"])
         task.status, task.order, task.closed_at = AssistTask.Status.REDEEMED, order, now()
         task.save(update_fields=["status", "order", "closed_at"])
-        if order_is_first_redemption(order=order):
-            referral_hook_call("referral_trigger", user=user)
     return order
 
 

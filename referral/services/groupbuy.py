@@ -26,6 +26,7 @@ from points.services.ledger import account_escrow, account_for_user, account_sin
 from points.services.mall import (
     coupons_issue,
     order_is_first_redemption,
+    out_of_stock,
     product_level_check,
     product_limit_check,
     product_on_sale,
@@ -51,10 +52,6 @@ def _already_member() -> ApplicationError:
     return ApplicationError("already_member", _("You are already in this group."), 409)
 
 
-def _out_of_stock() -> ApplicationError:
-    return ApplicationError("out_of_stock", _("This product is out of stock."), 409)
-
-
 # -- helpers ------------------------------------------------------------------------------------
 
 
@@ -68,7 +65,7 @@ def _add_member(*, group: GroupBuyGroup, user, product: Product) -> GroupBuyMemb
     product_limit_check(user=user, product=product, quantity=1)
     product_level_check(user=user, level=product.level_required)
     if product.stock is not None and product.stock < 1:
-        raise _out_of_stock()
+        raise out_of_stock()
     try:
         with transaction.atomic():
             member = GroupBuyMember.objects.create(group=group, user=user)
@@ -90,7 +87,7 @@ def _add_member(*, group: GroupBuyGroup, user, product: Product) -> GroupBuyMemb
     if product.stock is not None:
         taken = Product.objects.filter(pk=product.pk, stock__gte=1).update(stock=F("stock") - 1)
         if taken != 1:
-            raise _out_of_stock()  # rolls back the member, the order and the payment
+            raise out_of_stock()  # rolls back the member, the order and the payment
     member.order, member.transaction = order, payment
     member.save(update_fields=["order", "transaction"])
     GroupBuyGroup.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
