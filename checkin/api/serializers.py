@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from checkin.services.leaderboards import BOARDS
-from core.api.fields import AbsoluteUrlField, StrictCharField
+from core.api.fields import AbsoluteUrlField, HourMinuteField, StrictCharField
 
 # -- input --------------------------------------------------------------------------------------
 
@@ -81,9 +81,9 @@ class ChallengeOutput(serializers.Serializer):
     cover_url = AbsoluteUrlField(source="challenge.cover_url")
     kind = serializers.CharField(source="challenge.kind")
     timezone = serializers.CharField(source="challenge.timezone")
-    day_cutoff = serializers.TimeField(source="challenge.day_cutoff", format="%H:%M")
-    window_start = serializers.TimeField(source="challenge.window_start", format="%H:%M")
-    window_end = serializers.TimeField(source="challenge.window_end", format="%H:%M")
+    day_cutoff = HourMinuteField(source="challenge.day_cutoff")
+    window_start = HourMinuteField(source="challenge.window_start")
+    window_end = HourMinuteField(source="challenge.window_end")
     stake_min = serializers.IntegerField(source="challenge.stake_min")
     stake_max = serializers.IntegerField(source="challenge.stake_max")
     bonus = serializers.IntegerField(source="challenge.bonus")

@@ -1,5 +1,9 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 
 class AbsoluteUrlField(serializers.CharField):
@@ -19,7 +23,43 @@ class StrictCharField(serializers.CharField):
 
     default_error_messages = {"not_a_string": _("Must be a string.")}
 
+    def get_value(self, dictionary):
+        # A form field sent empty is an empty string, as in JSON; DRF would read it as "not sent"
+        # and silently skip a field that may not be blank.
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            return dictionary.get(self.field_name)
+        return super().get_value(dictionary)
+
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("not_a_string")
         return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "05:00"})
+class HourMinuteField(serializers.TimeField):
+    """A wall-clock time rendered "HH:MM" (the schema says so: it is not an ISO `time`)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%H:%M")
+        super().__init__(**kwargs)
+
+
+@extend_schema_field({"type": "string", "maxLength": 500, "anyOf": [{"format": "uri"}, {"maxLength": 0}]})
+class OptionalUrlField(serializers.CharField):
+    """An http(s) or ftp URL, or "" to clear it (the schema says both)."""
+
+    default_error_messages = {"invalid": _("Enter a valid URL.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        # Checked here, not in `validators`, so the schema keeps its "uri or empty" (not plain "uri").
+        try:
+            URLValidator()(value)
+        except DjangoValidationError:
+            self.fail("invalid")
+        return value

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.api.fields import AbsoluteUrlField, StrictCharField
+from core.api.fields import AbsoluteUrlField, OptionalUrlField, StrictCharField
 
 
 class WeChatLoginInput(serializers.Serializer):
@@ -51,7 +51,7 @@ class MeOutput(serializers.Serializer):
 
 class MeUpdateInput(serializers.Serializer):
     nickname = StrictCharField(max_length=64, required=False, allow_blank=False)
-    avatar_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    avatar_url = OptionalUrlField(max_length=500, required=False)
 
 
 class PhoneInput(serializers.Serializer):

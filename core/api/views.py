@@ -24,6 +24,7 @@ class WeChatLoginApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_scope = "login"
+    extra_error_statuses = (502,)
 
     @extend_schema(request=s.WeChatLoginInput, responses={200: s.WeChatLoginOutput}, auth=[])
     def post(self, request):
@@ -38,12 +39,14 @@ class RefreshApi(TokenRefreshView):
     """A new access token (and, rotated, a new refresh token; the old one is blacklisted)."""
 
     throttle_scope = "login"
+    extra_error_statuses = (401,)
 
 
 class StaffLoginApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_scope = "login"
+    extra_error_statuses = (401,)
 
     @extend_schema(request=s.StaffLoginInput, responses={200: s.TokenPairOutput}, auth=[])
     def post(self, request):
@@ -70,6 +73,7 @@ class MeApi(APIView):
 
 class MePhoneApi(APIView):
     throttle_scope = "write"
+    extra_error_statuses = (502,)
 
     @extend_schema(request=s.PhoneInput, responses={200: s.MeOutput})
     def post(self, request):

@@ -42,6 +42,10 @@ class ProductListInput(serializers.Serializer):
     affordable = serializers.BooleanField(required=False, default=False)
 
 
+class CouponListInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Coupon.Status.values, required=False, allow_blank=True)
+
+
 class CouponOutput(serializers.Serializer):
     code = serializers.CharField()
     product = serializers.CharField(source="product.name")

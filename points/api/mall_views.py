@@ -125,9 +125,9 @@ class CouponListApi(APIView):
         responses={200: s.CouponPageOutput},
     )
     def get(self, request):
-        status = request.query_params.get("status", "")
-        if status not in Coupon.Status.values:
-            status = ""
+        data = s.CouponListInput(data=request.query_params)
+        data.is_valid(raise_exception=True)  # an unknown status is a 400, not silently "all"
+        status = data.validated_data.get("status", "")
         return _page(self, request, coupons_for(user=request.user, status=status), s.CouponOutput)
 
 

@@ -32,6 +32,7 @@ class ReferralMeApi(APIView):
 class ReferralPosterApi(APIView):
     content_negotiation_class = FirstRendererNegotiation
     throttle_scope = "write"  # composing is CPU work; a cached poster is cheap
+    extra_error_statuses = (404,)  # poster_template_not_found
 
     @extend_schema(
         parameters=[OpenApiParameter("template", int, required=False, description="A poster template id.")],
