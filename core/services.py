@@ -8,10 +8,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from analytics.events import event_record
 from core.exceptions import ApplicationError
 from core.models import User, generate_username
 from core.wechat import WeChatError, get_wechat_client
 from points.services.tasks import task_complete_by_server
+from referral.models import ReferralProfile
 from referral.services import referral_bind_new_user, referral_trigger
 
 AVATAR_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
@@ -28,7 +30,11 @@ def wechat_error_to_application_error(exc: WeChatError) -> ApplicationError:
 def user_registered(*, user: User, referral: str = "", channel: str = "") -> None:
     """Everything a brand-new mini-program user gets, in the transaction that created them."""
     task_complete_by_server(user=user, code="welcome")
-    referral_bind_new_user(user=user, referral=referral, channel=channel)
+    bound = referral_bind_new_user(user=user, referral=referral, channel=channel)
+    channel_code = ReferralProfile.objects.filter(user=user).values_list("channel__code", flat=True).first()
+    event_record(
+        user=user, kind="registered", channel=channel_code or "", ref=f"inviter:{bound.inviter_id}" if bound else ""
+    )
 
 
 def user_login_wechat(*, code: str, referral: str = "", channel: str = "") -> tuple[User, bool]:
@@ -59,6 +65,7 @@ def user_phone_verified(*, user: User) -> None:
     """What verifying a phone unlocks (tasks, referral rewards), in the verifying transaction."""
     task_complete_by_server(user=user, code="phone_verified")
     referral_trigger(user=user, trigger="phone_verified")
+    event_record(user=user, kind="phone_verified")
 
 
 def user_verify_phone(*, user: User, code: str) -> User:

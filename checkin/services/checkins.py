@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, When
 from django.utils.translation import gettext as _
 
+from analytics.events import event_record
 from checkin.models import Challenge, CheckIn, Entry, Round
 from checkin.services.challenges import (
     challenge_today,
@@ -87,6 +88,7 @@ def challenge_join(*, user, challenge: Challenge, stake: int) -> Entry:
                 memo=f"奖池加码: {challenge.title}"[:200],
                 metadata={"challenge": challenge.pk, "round": round_.pk},
             )
+        event_record(user=user, kind="joined", at=at, amount=stake, ref=f"entry:{entry.pk}")
     entry.round = round_
     return entry
 
@@ -168,6 +170,7 @@ def checkin_create(*, user, challenge: Challenge, note: str = "", image_url: str
         task_complete_by_server(user=user, code="first_checkin")
         # Rewards the inviter once per rule (keyed), however many check-ins follow.
         referral_trigger(user=user, trigger="first_checkin")
+        event_record(user=user, kind="checked_in", at=at, ref=f"checkin:{checkin.pk}")
         transaction.on_commit(lambda: board_push_checkin(checkin_id=checkin.pk))
     return checkin, True
 
@@ -225,6 +228,7 @@ def checkin_makeup(*, user, challenge: Challenge, day: dt.date) -> CheckIn:
             checkin.save(update_fields=["makeup_txn"])
         _count_checkin(entry, at)
         standing_update_streak(challenge=challenge, user=user, at=at)
+        event_record(user=user, kind="checked_in", at=at, ref=f"checkin:{checkin.pk}")
     return checkin
 
 

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
+from analytics.events import EventSpec, events_record_bulk
 from checkin import rules
 from checkin.models import Challenge, Entry, Round, Settlement
 from checkin.services.challenges import enrollment_dates, round_closes_at, round_next_for_rollover
@@ -290,6 +291,9 @@ def _settlement_pay_batch(*, settlement_id: int, batch_size: int) -> int:
         Entry.objects.filter(pk__in=[e.pk for e in batch]).update(paid_at=now())
         Settlement.objects.filter(pk=settlement.pk).update(batches=F("batches") + 1)
         if settlement.outcome == Settlement.Outcome.PAID:
+            events_record_bulk(
+                EventSpec(user=e.user_id, kind="won", amount=e.payout, ref=f"entry:{e.pk}") for e in batch
+            )
             user_ids = sorted({e.user_id for e in batch})
             standings_update_winnings(challenge_id=round_.challenge_id, user_ids=user_ids)
             challenge_id = round_.challenge_id

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
+from analytics.events import event_record
 from core.clock import now, window_open
 from core.exceptions import ApplicationError
 from points.models import Account, Coupon, Level, Order, Product, StockLog, Store, Transaction
@@ -254,6 +255,7 @@ def order_place(
         order.status = Order.Status.FULFILLED  # the codes are the goods
         order.fulfilled_at = now()
     order.save(update_fields=["transaction", "status", "fulfilled_at"])
+    event_record(user=user, kind="redeemed", amount=points, ref=f"order:{order.pk}")
     if order_is_first_redemption(order=order):
         referral_hook_call("referral_trigger", user=user)
     return order

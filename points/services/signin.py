@@ -15,6 +15,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from analytics.events import event_record
 from core.clock import local_today, site_zone
 from core.exceptions import ApplicationError
 from points.models import Signin, SigninConfig, SigninReward, Transaction
@@ -73,6 +74,7 @@ def signin_create(*, user) -> Signin:
             signin.save(update_fields=["transaction"])
         if reward and reward.growth:
             growth_add(user=user, amount=reward.growth, key=key, reason="signin")
+        event_record(user=user, kind="signed_in", amount=points, ref=f"signin:{signin.pk}")
     return signin
 
 

@@ -7,6 +7,7 @@ import logging
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
+from analytics.events import event_record
 from core.clock import now
 from referral.codes import code_generate, touch_parse
 from referral.models import CODE_LENGTH, Channel, Referral, ReferralProfile, RewardRule, Scan
@@ -152,6 +153,9 @@ def referral_bind_new_user(*, user, referral: str = "", channel: str = "") -> Re
 
     from referral.services.rewards import referral_trigger
 
+    event_record(
+        user=inviter_id, kind="invited", channel=channel_obj.code if channel_obj else "", ref=f"invitee:{user.pk}"
+    )
     referral_trigger(user=user, trigger=RewardRule.Trigger.REGISTERED)
     return bound
 
