@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import httpx
 from django.conf import settings
 from django.core.cache import cache
-from redis.exceptions import LockError
+from redis.exceptions import LockError, RedisError
 
 from core.wechat.base import WeChatClient, WeChatError, WeChatPhone, WeChatSession
 
@@ -33,7 +33,13 @@ def _token_fetch_lock(name: str):
     """
     if hasattr(cache, "lock"):
         lock = cache.lock(name, timeout=TOKEN_LOCK_TIMEOUT_SECONDS, blocking_timeout=TOKEN_LOCK_WAIT_SECONDS)
-        acquired = lock.acquire()
+        try:
+            acquired = lock.acquire()
+        except RedisError:
+            # Redis is down: lock within this process only rather than fail every WeChat call.
+            logger.warning("access-token lock %s: Redis unavailable, locking in this process", name)
+            lock = _local_token_lock
+            acquired = lock.acquire(timeout=TOKEN_LOCK_WAIT_SECONDS)
     else:
         lock = _local_token_lock
         acquired = lock.acquire(timeout=TOKEN_LOCK_WAIT_SECONDS)
@@ -46,6 +52,8 @@ def _token_fetch_lock(name: str):
             lock.release()
         except LockError:  # a Redis lock that expired meanwhile; the token was fetched all the same
             logger.warning("access-token lock %s expired before release", name)
+        except RedisError:  # Redis went away meanwhile; the lock expires by itself
+            logger.warning("access-token lock %s: Redis unavailable at release", name)
 
 
 class LiveWeChatClient(WeChatClient):

@@ -256,10 +256,8 @@ def test_redis_flushed_during_check_ins_the_boards_rebuild_and_match(morning):
     assert [user_id for _rank, user_id, _score in from_database["early"].rows] == [u.pk for u in users]
 
 
-@pytest.mark.redis
-@pytest.mark.django_db
-def test_redis_down_during_check_ins_they_still_commit_and_the_boards_rebuild(morning, settings):
-    challenge, users = morning
+def _redis_down(settings) -> dict:
+    """Point the cache at a port where nothing listens; returns the real CACHES to restore."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         dead_port = sock.getsockname()[1]  # nothing listens there once the socket is closed
@@ -271,6 +269,14 @@ def test_redis_down_during_check_ins_they_still_commit_and_the_boards_rebuild(mo
             "OPTIONS": {**real_caches["default"]["OPTIONS"], "SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
         }
     }
+    return real_caches
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_redis_down_during_check_ins_they_still_commit_and_the_boards_rebuild(morning, settings):
+    challenge, users = morning
+    real_caches = _redis_down(settings)
     with time_machine.travel(at(2026, 3, 2, 6, 0), tick=False) as clock:
         clients = [_client(u) for u in users]
         for client in clients:
@@ -402,4 +408,18 @@ def test_wechat_not_answering_phone_verification_is_502_and_changes_nothing(user
     assert response.json()["code"] == "wechat_unavailable"
     user.refresh_from_db()
     assert not user.phone_verified and user.phone == ""
+    assert state_fingerprint() == before
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_redis_down_and_wechat_silent_phone_verification_is_still_a_clean_502(user, silent_wechat, settings):
+    _redis_down(settings)  # the access-token lock lives in Redis
+    client = _client(user)
+    before = state_fingerprint()
+
+    response = client.post("/api/me/phone", {"code": "phone-code"}, content_type="application/json")
+
+    assert response.status_code == 502
+    assert response.json()["code"] == "wechat_unavailable"
     assert state_fingerprint() == before
