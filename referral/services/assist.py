@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
+from analytics.events import event_record
 from core.clock import local_today, now, window_open
 from core.exceptions import ApplicationError
 from core.models import User
@@ -165,15 +166,6 @@ def _expire(task: AssistTask) -> None:
     task.save(update_fields=["status", "closed_at"])
 
 
-def _record_help_event(*, helper, task: AssistTask) -> None:
-    try:
-        from analytics.events import event_record
-    except ImportError:  # TEMPORARY until analytics lands
-        return
-
-    event_record(user=helper, kind="helped", ref=f"assist:{task.pk}")
-
-
 # -- services -----------------------------------------------------------------------------------
 
 
@@ -287,7 +279,7 @@ def assist_task_help(*, helper, task_id: int) -> AssistTask:
                 _grant_reward(task=task)
                 fields.append("reward_transaction")
         task.save(update_fields=fields)
-        _record_help_event(helper=helper, task=task)
+        event_record(user=helper, kind="helped", ref=f"assist:{task.pk}")
     return task
 
 

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from analytics.events import event_record
 from core.clock import now, window_open
 from core.exceptions import ApplicationError
 from points.models import Order, Product, Transaction
@@ -124,6 +125,7 @@ def _succeed(*, group: GroupBuyGroup, product: Product) -> None:
     group.save(update_fields=["status", "closed_at"])
     # A member's first order is their first redemption: the referral rules on it apply now.
     for order in orders:
+        event_record(user=order.user, kind="redeemed", amount=order.points, ref=f"order:{order.pk}")
         if order_is_first_redemption(order=order):
             referral_hook_call("referral_trigger", user=order.user)
 

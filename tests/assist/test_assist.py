@@ -387,3 +387,13 @@ def test_a_free_floor_is_bought_without_a_ledger_posting():
     order = assist_bargain_redeem(user=starter, task_id=task.pk)
     assert order.points == 0 and order.transaction is None
     assert ledger_audit().ok
+
+
+def test_each_help_records_a_helped_event():
+    from analytics.models import Event
+
+    campaign = AssistCampaignFactory()
+    task, _ = assist_task_start(user=old_user(), campaign_id=campaign.pk)
+    helper = old_user()
+    assist_task_help(helper=helper, task_id=task.pk)
+    assert list(Event.objects.filter(kind="helped").values_list("user_id", "ref")) == [(helper.pk, f"assist:{task.pk}")]

@@ -260,3 +260,16 @@ def test_escrow_total_matches_members_while_open():
     assert paid.count() == 3
     escrow = account_escrow(group.pk)
     assert escrow.balance == 90 == escrow.entries.aggregate(total=Sum("amount"))["total"]
+
+
+def test_success_records_a_redeemed_event_per_member():
+    from analytics.models import Event
+
+    offer = GroupBuyOfferFactory(group_size=2)
+    leader, friend = rich_user(), rich_user()
+    group = groupbuy_group_open(user=leader, offer_id=offer.pk)
+    assert not Event.objects.filter(kind="redeemed").exists()  # waiting for the group is not a redemption
+    groupbuy_group_join(user=friend, group_id=group.pk)
+    assert sorted(Event.objects.filter(kind="redeemed").values_list("user_id", "amount")) == sorted(
+        [(leader.pk, 30), (friend.pk, 30)]
+    )
