@@ -10,7 +10,9 @@ import re
 from dataclasses import dataclass, field
 
 OPS = (">=", "<=")
-_LINE = re.compile(r"^BENCH (?P<name>[a-z0-9_]+) ratio=(?P<ratio>\S+) goal=(?P<op>>=|<=)(?P<goal>[0-9.]+)(?: (?P<rest>.*))?$")
+_LINE = re.compile(
+    r"^BENCH (?P<name>[a-z0-9_]+) ratio=(?P<ratio>\S+) goal=(?P<op>>=|<=)(?P<goal>[0-9.]+)(?: (?P<rest>.*))?$"
+)
 
 
 @dataclass
