@@ -1,0 +1,13 @@
+from celery import shared_task
+
+from analytics.services import analytics_nightly, automations_run
+
+
+@shared_task
+def analytics_nightly_task() -> str:
+    return analytics_nightly()
+
+
+@shared_task
+def automations_run_task() -> str:
+    return automations_run()
