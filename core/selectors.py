@@ -15,3 +15,9 @@ def user_profile(*, user: User) -> dict:
         **points_summary(user=user),
         **user_referral_fields(user=user),
     }
+
+
+def user_ping(*, user_id: int) -> dict | None:
+    """The caller's id and nickname, read by primary key: the cheapest authenticated answer.
+    The benchmarks' baseline (docs/benchmarks.md)."""
+    return User.objects.filter(pk=user_id).values("id", "nickname").first()

@@ -37,6 +37,11 @@ class InvitedByOutput(serializers.Serializer):
     nickname = serializers.CharField()
 
 
+class MePingOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    nickname = serializers.CharField()
+
+
 class MeOutput(serializers.Serializer):
     id = serializers.IntegerField()
     nickname = serializers.CharField()

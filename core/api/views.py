@@ -11,7 +11,7 @@ from rest_framework_simplejwt.views import TokenRefreshView
 
 from core.api import serializers as s
 from core.exceptions import ApplicationError
-from core.selectors import user_profile
+from core.selectors import user_ping, user_profile
 from core.services import user_login_wechat, user_set_avatar, user_update_profile, user_verify_phone
 
 
@@ -56,6 +56,14 @@ class StaffLoginApi(APIView):
         if user is None or not user.is_staff:
             raise ApplicationError("invalid_credentials", _("Wrong username or password."), 401)
         return Response(s.TokenPairOutput(token_pair(user)).data)
+
+
+class MePingApi(APIView):
+    """Authenticated and one primary-key SELECT: the baseline the benchmarks compare against."""
+
+    @extend_schema(responses={200: s.MePingOutput})
+    def get(self, request):
+        return Response(s.MePingOutput(user_ping(user_id=request.user.pk)).data)
 
 
 class MeApi(APIView):
