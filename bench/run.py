@@ -1,0 +1,522 @@
+#!/usr/bin/env python
+"""Benchmarks as ratios against a baseline measured in the same run (docs/benchmarks.md).
+
+    .venv/bin/python bench/run.py --quick     # under five minutes
+    .venv/bin/python bench/run.py             # the full run (a 1,000,000-entry settlement)
+
+Serves the product with gunicorn (several workers, DEBUG off) on the `bench` PostgreSQL database and
+Redis DB 13, loads it with locust (headless, its own process, keep-alive connections), and prints
+one line per figure:
+
+    BENCH <name> ratio=<value> goal=<op><goal> <details>
+
+It exits 0 when it ran; missed goals are reported on their line (met=no), not hidden.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from queue import Queue
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import settings_env  # noqa: E402
+from bench.report import Figure, percentile, ratio  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+HOST = f"http://127.0.0.1:{PORT}"
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+
+QUICK = {
+    "phase": 8,
+    "rush_users": 24,
+    "rush_tokens": 12000,
+    "settle": 100_000,
+    "board": 1_000_000,
+    "board_small": 10_000,
+    "rank_users": 4,
+    "rank_rate": 10,
+    "flash_stock": 100_000,
+    "buyers": 100,
+    "poster_users": 50,
+}
+FULL = {**QUICK, "phase": 20, "rush_tokens": 30000, "settle": 1_000_000}
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S', time.gmtime())}] {message}", file=sys.stderr, flush=True)
+
+
+# -- database and server ------------------------------------------------------------------------
+
+
+def database_ensure() -> None:
+    import psycopg
+
+    with psycopg.connect(settings_env.PG_SERVER + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [settings_env.DATABASE]).fetchone():
+            log(f"creating database {settings_env.DATABASE}")
+            conn.execute(f'CREATE DATABASE "{settings_env.DATABASE}"')
+
+
+def django_setup() -> None:
+    settings_env.apply()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+class Server:
+    """gunicorn, gthread workers (keep-alive), DEBUG off, the bench database and Redis DB."""
+
+    def __init__(self):
+        self.process = None
+
+    def __enter__(self):
+        command = [
+            str(VENV_BIN / "gunicorn"),
+            "core.wsgi:application",
+            f"--workers={WORKERS}",
+            "--worker-class=gthread",
+            f"--threads={THREADS}",
+            "--keep-alive=30",
+            f"--bind=127.0.0.1:{PORT}",
+            "--log-level=warning",
+        ]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=settings_env.bench_env())
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{HOST}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.5)
+        raise SystemExit("bench: gunicorn did not answer /healthz")
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+# -- load ---------------------------------------------------------------------------------------
+
+
+def tokens_for(user_ids) -> list[str]:
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from core.models import User
+
+    return [str(AccessToken.for_user(User(pk=uid))) for uid in user_ids]
+
+
+def locust(scenario: str, *, path: str, tokens: list[str], users: int, seconds: int, body="", per_user=False, rate=0.0):
+    """One headless locust run in its own process; returns its tally plus rps and percentiles."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        token_file, out = Path(tmp) / "tokens", Path(tmp) / "tally.json"
+        token_file.write_text("\n".join(tokens))
+        env = {
+            **os.environ,
+            "BENCH_SCENARIO": scenario,
+            "BENCH_PATH": path,
+            "BENCH_BODY": body,
+            "BENCH_TOKENS": str(token_file),
+            "BENCH_OUT": str(out),
+            "BENCH_PER_USER": "1" if per_user else "",
+            "BENCH_RATE": str(rate or ""),
+        }
+        command = [
+            str(VENV_BIN / "locust"),
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "-t",
+            f"{seconds}s",
+            "--host",
+            HOST,
+            "--csv",
+            str(Path(tmp) / "stats"),
+            "--only-summary",
+            "--stop-timeout",
+            "10",
+            "--loglevel",
+            "WARNING",
+        ]
+        subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        tally = json.loads(out.read_text())
+    latencies = tally["latencies_ms"]
+    span = (tally["last_end"] or 0) - (tally["first_start"] or 0)
+    tally["rps"] = tally["ok"] / span if span > 0 else 0.0
+    tally["p50"] = percentile(latencies, 50)
+    tally["p99"] = percentile(latencies, 99)
+    tally["requests"] = len(latencies)
+    tally["errors_5xx"] = sum(n for code, n in tally["status"].items() if code == "0" or code.startswith("5"))
+    del tally["latencies_ms"]
+    return tally
+
+
+def fmt(value, digits=1):
+    return None if value is None else round(value, digits)
+
+
+# -- the figures --------------------------------------------------------------------------------
+
+
+def bench_checkin(cfg, user_ids) -> list[Figure]:
+    from bench import fixtures
+    from checkin.models import CheckIn
+
+    phase, users = cfg["phase"], cfg["rush_users"]
+    rush_ids = user_ids[: cfg["rush_tokens"] * 2]
+    ping_tokens = tokens_for(user_ids[-cfg["rush_tokens"] :])
+    log(f"check-in rush: {len(rush_ids)} entries in a round whose window opens now")
+    challenge = fixtures.round_for_rush(rush_ids)
+    rush_tokens = tokens_for(rush_ids)
+    path = f"/api/challenges/{challenge.pk}/checkin"
+    first, second = rush_tokens[: len(rush_tokens) // 2], rush_tokens[len(rush_tokens) // 2 :]
+    # Baseline and subject interleaved: ping, check-in, ping; the baseline is the mean of the two.
+    base_a = locust("ping", path="/api/me/ping", tokens=ping_tokens, users=users, seconds=phase)
+    rush = locust("checkin", path=path, body="{}", tokens=first, users=users, seconds=phase)
+    base_b = locust("ping", path="/api/me/ping", tokens=ping_tokens, users=users, seconds=phase)
+    base_rps = (base_a["rps"] + base_b["rps"]) / 2
+    rows = CheckIn.objects.filter(challenge=challenge).count()
+    distinct = CheckIn.objects.filter(challenge=challenge).values("entry_id", "local_date").distinct().count()
+    created = rush["status"].get("201", 0)
+    figures = [
+        Figure(
+            "checkin_rush",
+            ratio(rush["rps"], base_rps),
+            ">=",
+            0.5,
+            details={
+                "checkin_rps": fmt(rush["rps"]),
+                "baseline_rps": fmt(base_rps),
+                "concurrency": users,
+                "checkins": created,
+                "statuses": "/".join(f"{k}:{v}" for k, v in sorted(rush["status"].items())),
+            },
+            conditions={
+                "zero_5xx": rush["errors_5xx"] == 0 and base_a["errors_5xx"] == 0 and base_b["errors_5xx"] == 0,
+                "zero_duplicates": rows == distinct == created,
+            },
+        )
+    ]
+    # p99 at the same offered load: half the check-in throughput just measured, open pacing.
+    offered = max(5.0, rush["rps"] * 0.5)
+    pace_users = max(4, users // 2)
+    base_p = locust(
+        "ping", path="/api/me/ping", tokens=ping_tokens, users=pace_users, seconds=phase, rate=offered / pace_users
+    )
+    sub_p = locust(
+        "checkin", path=path, body="{}", tokens=second, users=pace_users, seconds=phase, rate=offered / pace_users
+    )
+    figures.append(
+        Figure(
+            "checkin_p99",
+            ratio(sub_p["p99"], base_p["p99"]),
+            "<=",
+            3,
+            details={
+                "checkin_p99_ms": fmt(sub_p["p99"]),
+                "baseline_p99_ms": fmt(base_p["p99"]),
+                "offered_rps": fmt(offered),
+                "checkin_rps": fmt(sub_p["rps"]),
+                "baseline_rps": fmt(base_p["rps"]),
+            },
+            conditions={"zero_5xx": sub_p["errors_5xx"] == 0 and base_p["errors_5xx"] == 0},
+        )
+    )
+    return figures
+
+
+def settle_child(mode: str, round_id: int) -> dict:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "settle_child.py"), mode, str(round_id)],
+        cwd=ROOT,
+        env=settings_env.bench_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        log(f"settle child {mode} failed: {result.stderr[-2000:]}")
+        return {"seconds": None, "maxrss_kb": None}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def bench_settle(cfg, user_ids) -> list[Figure]:
+    from bench import fixtures
+    from points.services.audit import ledger_audit
+
+    size = cfg["settle"]
+    tenth = size // 10
+    log(f"settlement: rounds of {size} and {tenth} entries, and a {size}-entry baseline round")
+    small = fixtures.round_to_settle(f"{tenth}", user_ids[:tenth])
+    big = fixtures.round_to_settle(f"{size}", user_ids[:size])
+    raw_round = fixtures.round_to_settle(f"{size} raw", user_ids[:size])
+    log("settlement: baseline (raw SQL)")
+    raw = settle_child("raw", raw_round.pk)
+    log(f"settlement: product round_settle of {tenth}")
+    small_run = settle_child("product", small.pk)
+    log(f"settlement: product round_settle of {size}")
+    big_run = settle_child("product", big.pk)
+    audit_ok = ledger_audit().ok
+    return [
+        Figure(
+            "settle_1m",
+            ratio(big_run["seconds"], raw["seconds"]),
+            "<=",
+            2,
+            details={
+                "entries": size,
+                "settle_s": fmt(big_run["seconds"], 2),
+                "baseline_s": fmt(raw["seconds"], 2),
+                "batches": big_run.get("batches"),
+            },
+            conditions={"ledger_audit_clean": audit_ok},
+        ),
+        Figure(
+            "settle_memory",
+            ratio(big_run["maxrss_kb"], small_run["maxrss_kb"]),
+            "<=",
+            2,
+            details={
+                "entries": size,
+                "peak_mb": fmt((big_run["maxrss_kb"] or 0) / 1024),
+                "tenth_peak_mb": fmt((small_run["maxrss_kb"] or 0) / 1024),
+                "tenth_s": fmt(small_run["seconds"], 2),
+            },
+        ),
+    ]
+
+
+def bench_rank(cfg, user_ids) -> list[Figure]:
+    from bench import fixtures
+    from checkin.services.leaderboards import WINNINGS, leaderboard_rebuild
+
+    log(f"leaderboards: boards of {cfg['board']} and {cfg['board_small']} members")
+    big = fixtures.board(cfg["board"], user_ids)
+    small = fixtures.board(cfg["board_small"], user_ids)
+    from django_redis import get_redis_connection
+
+    redis = get_redis_connection("default")
+    for challenge in (big, small):
+        if redis.zcard(f"checkin:lb:{challenge.pk}:{WINNINGS}") != min(len(user_ids), int(challenge.title.split()[-1])):
+            log(f"leaderboards: building the Redis board of challenge {challenge.pk}")
+            leaderboard_rebuild(challenge=challenge, board=WINNINGS)
+    # Callers spread over the board (each sees its own rank).
+    step = max(1, cfg["board"] // 500)
+    big_tokens = tokens_for(user_ids[: cfg["board"] : step])
+    small_tokens = tokens_for(user_ids[: cfg["board_small"] : max(1, cfg["board_small"] // 500)])
+    users, phase = cfg["rank_users"], cfg["phase"]
+    kwargs = {"users": users, "seconds": phase, "per_user": False, "rate": cfg["rank_rate"] / users}
+    board_path = "/api/challenges/{}/leaderboard?board=winnings&limit=20"
+
+    def cycle(tokens):
+        return (tokens * (1 + (cfg["rank_rate"] * phase * 2) // max(1, len(tokens))))[: cfg["rank_rate"] * phase * 2]
+
+    base = locust("ping", path="/api/me/ping", tokens=cycle(big_tokens), **kwargs)
+    on_big = locust("rank", path=board_path.format(big.pk), tokens=cycle(big_tokens), **kwargs)
+    on_small = locust("rank", path=board_path.format(small.pk), tokens=cycle(small_tokens), **kwargs)
+    on_big_2 = locust("rank", path=board_path.format(big.pk), tokens=cycle(big_tokens), **kwargs)
+    big_p50 = (on_big["p50"] + on_big_2["p50"]) / 2
+    big_p99 = (on_big["p99"] + on_big_2["p99"]) / 2
+    ok5 = all(t["errors_5xx"] == 0 for t in (base, on_big, on_small, on_big_2))
+    return [
+        Figure(
+            "rank_1m",
+            ratio(big_p50, base["p50"]),
+            "<=",
+            1.2,
+            details={
+                "members": cfg["board"],
+                "rank_p50_ms": fmt(big_p50),
+                "baseline_p50_ms": fmt(base["p50"]),
+                "offered_rps": cfg["rank_rate"],
+            },
+            conditions={"zero_5xx": ok5},
+        ),
+        Figure(
+            "rank_growth",
+            ratio(big_p99, on_small["p99"]),
+            "<=",
+            1.5,
+            details={
+                "p99_1m_ms": fmt(big_p99),
+                "p99_10k_ms": fmt(on_small["p99"]),
+                "small_members": cfg["board_small"],
+            },
+            conditions={"zero_5xx": ok5},
+        ),
+    ]
+
+
+def raw_flash(product_id: int, *, concurrency: int, connections: int, seconds: float) -> dict:
+    """The baseline: `concurrency` threads taking one unit of stock with a conditional UPDATE
+    (autocommit), over as many connections as the server has database connections."""
+    import psycopg
+
+    url = settings_env.bench_env()["DATABASE_URL"]
+    pool = Queue()
+    for _ in range(connections):
+        pool.put(psycopg.connect(url, autocommit=True))
+    taken, stop = [0], time.perf_counter() + seconds
+    lock = threading.Lock()
+
+    def buyer():
+        while time.perf_counter() < stop:
+            conn = pool.get()
+            try:
+                cur = conn.execute(
+                    "UPDATE points_product SET stock = stock - 1 WHERE id = %s AND stock >= 1", [product_id]
+                )
+                won = cur.rowcount
+            finally:
+                pool.put(conn)
+            if not won:
+                return
+            with lock:
+                taken[0] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=buyer) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    while not pool.empty():
+        pool.get().close()
+    return {"taken": taken[0], "rps": taken[0] / elapsed}
+
+
+def bench_redeem(cfg, user_ids) -> list[Figure]:
+    from bench import fixtures
+    from points.models import Coupon, Order, Product
+
+    buyers = user_ids[-cfg["buyers"] - cfg["poster_users"] : -cfg["poster_users"]]
+    log(f"flash redemption: {len(buyers)} buyers, stock {cfg['flash_stock']}")
+    fixtures.buyers_fund(buyers, 10 * cfg["flash_stock"])
+    stock = cfg["flash_stock"]
+    product = fixtures.flash_product(stock)
+    baseline_product = fixtures.flash_product(stock)
+    tally = locust(
+        "redeem",
+        path="/api/mall/redemptions",
+        body=json.dumps({"product": product.pk, "quantity": 1}),
+        tokens=tokens_for(buyers),
+        users=len(buyers),
+        seconds=cfg["phase"],
+        per_user=True,
+    )
+    raw = raw_flash(baseline_product.pk, concurrency=len(buyers), connections=WORKERS * THREADS, seconds=cfg["phase"])
+    product.refresh_from_db()
+    orders = Order.objects.filter(product=product).exclude(status=Order.Status.CANCELLED).count()
+    coupons = Coupon.objects.filter(product=product).count()
+    oversell = product.stock < 0 or orders != stock - product.stock or coupons != orders
+    return [
+        Figure(
+            "redeem_flash",
+            ratio(tally["rps"], raw["rps"]),
+            ">=",
+            0.5,
+            details={
+                "redeem_rps": fmt(tally["rps"]),
+                "baseline_rps": fmt(raw["rps"]),
+                "buyers": len(buyers),
+                "orders": orders,
+                "stock_left": Product.objects.get(pk=product.pk).stock,
+                "statuses": "/".join(f"{k}:{v}" for k, v in sorted(tally["status"].items())),
+            },
+            conditions={"zero_oversell": not oversell, "zero_5xx": tally["errors_5xx"] == 0},
+        )
+    ]
+
+
+def bench_poster(cfg, user_ids) -> list[Figure]:
+    posters = user_ids[-cfg["poster_users"] :]
+    tokens = tokens_for(posters)
+    log(f"posters: composing {len(tokens)} posters once (cache warm-up)")
+    for token in tokens:
+        request = urllib.request.Request(f"{HOST}/api/referral/poster", headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+    users, phase = cfg["rush_users"], cfg["phase"]
+    many = tokens * (20000 // len(tokens))
+    base = locust("ping", path="/api/me/ping", tokens=many, users=users, seconds=phase)
+    cached = locust("poster", path="/api/referral/poster", tokens=many, users=users, seconds=phase)
+    return [
+        Figure(
+            "poster_cached",
+            ratio(cached["rps"], base["rps"]),
+            ">=",
+            0.5,
+            details={"poster_rps": fmt(cached["rps"]), "baseline_rps": fmt(base["rps"]), "concurrency": users},
+            conditions={"zero_5xx": cached["errors_5xx"] == 0 and base["errors_5xx"] == 0},
+        )
+    ]
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a run under five minutes (100,000-entry settlement)")
+    parser.add_argument("--only", default="", help="comma-separated: checkin,settle,rank,redeem,poster (default: all)")
+    args = parser.parse_args()
+    cfg = QUICK if args.quick else FULL
+    only = set(filter(None, args.only.split(","))) or {"checkin", "settle", "rank", "redeem", "poster"}
+    started = time.time()
+    database_ensure()
+    django_setup()
+    from bench import fixtures
+
+    needed = max(cfg["settle"], cfg["board"]) + cfg["buyers"] + cfg["poster_users"]
+    log(f"users: ensuring {needed} bench users with wallets")
+    user_ids = fixtures.users_ensure(needed)
+    log(
+        f"{'quick' if args.quick else 'full'} run; gunicorn {WORKERS}x{THREADS} gthread, "
+        f"{os.cpu_count()} CPUs, python {platform.python_version()}"
+    )
+    figures: list[Figure] = []
+    with Server():
+        steps = [
+            ("checkin", bench_checkin),
+            ("rank", bench_rank),
+            ("redeem", bench_redeem),
+            ("poster", bench_poster),
+            ("settle", bench_settle),
+        ]
+        for name, step in steps:
+            if name in only:
+                figures += step(cfg, user_ids)
+    for figure in figures:
+        print(figure.line(), flush=True)
+    missed = [f.name for f in figures if not f.met]
+    log(f"done in {time.time() - started:.0f}s; goals missed: {', '.join(missed) or 'none'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
