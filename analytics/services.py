@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
@@ -192,8 +192,16 @@ def metrics_nightly(*, today: dt.date | None = None, days: int = NIGHTLY_DAYS) -
     """The figures of the last `days` finished days (each day in its own transaction)."""
     today = today or local_today()
     last = today - dt.timedelta(days=1)
+    first = last - dt.timedelta(days=days - 1)
+    # A first run (or a history loaded since) also backfills earlier days that have events but no
+    # figures yet, up to a year back.
+    earliest = Event.objects.filter(kind="registered").aggregate(first=Min("at"))["first"]
+    if earliest is not None:
+        earliest_day = max(earliest.astimezone(site_zone()).date(), last - dt.timedelta(days=365))
+        if earliest_day < first and not DailyMetric.objects.filter(metric="new_users", date=earliest_day).exists():
+            first = earliest_day
     written = 0
-    for back in range(days - 1, -1, -1):
+    for back in range((last - first).days, -1, -1):
         written += metrics_compute_day(day=last - dt.timedelta(days=back), complete_until=last)
     return written
 

@@ -1,0 +1,182 @@
+"""Demo analytics: segment thresholds, a new-user coupon and a win-back gift; and, with
+`seed_demo --history N`, N days of simulated activity through the real services.
+
+The simulation moves time with time-machine (a development requirement), so every row the
+services write (events, ledger entries, referrals, scans, orders) carries its simulated time.
+"""
+
+import datetime as dt
+import math
+import random
+from dataclasses import dataclass
+
+from analytics.models import AutomationRule, Stage
+from analytics.services import segment_config
+from core.clock import local_midnight, local_today
+from core.exceptions import ApplicationError
+
+NEW_USER_COUPON = "新人礼：口腔检查预约券"
+WINBACK_GIFT = "回归礼：休眠 14 天送 100 积分"
+HISTORY_CODE_PREFIX = "hist-"  # fake WeChat login codes of simulated users (openid fake-hist-...)
+HISTORY_CHANNELS = [("POSTER-MOMENTS", "朋友圈海报", "other"), ("SCHOOL-TALK", "校园讲座", "event")]
+
+
+def seed(stdout=None) -> None:
+    from points.models import Product
+
+    segment_config()
+    voucher = Product.objects.filter(name="口腔检查预约券").first()
+    if voucher is not None and not AutomationRule.objects.filter(name=NEW_USER_COUPON).exists():
+        AutomationRule.objects.create(
+            name=NEW_USER_COUPON, segment="new", action=AutomationRule.Action.VOUCHER, product=voucher, period_days=0
+        )
+    if not AutomationRule.objects.filter(name=WINBACK_GIFT).exists():
+        AutomationRule.objects.create(
+            name=WINBACK_GIFT, stage=Stage.DORMANT, action=AutomationRule.Action.POINTS, points=100, period_days=30
+        )
+    if stdout is not None:
+        stdout.write("analytics: segment thresholds, new-user coupon and win-back gift ready")
+
+
+# -- history ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SimUser:
+    user: object
+    joined: dt.date
+    engagement: float
+    churned: bool = False
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return local_midnight(day) + dt.timedelta(hours=hour, minutes=minute)
+
+
+def history_simulated() -> bool:
+    from core.models import User
+
+    return User.objects.filter(openid__startswith=f"fake-{HISTORY_CODE_PREFIX}").exists()
+
+
+def history_simulate(*, days: int, stdout=None, seed_value: int = 2026) -> dict:
+    """Simulate `days` days ending yesterday: arrivals through channels and invites, phone checks,
+    sign-ins, the daily challenge (join, check in, settle) and redemptions, with activity decaying
+    as users age. Idempotent: does nothing when a history exists. Returns counts of what it did."""
+    import time_machine
+    from django.db import transaction
+
+    from checkin.models import Challenge
+    from checkin.services import challenge_join, checkin_create
+    from checkin.services.settlement import rounds_settle_due
+    from core.services import user_login_wechat, user_verify_phone
+    from points.models import Product
+    from points.services.ledger import account_for_user
+    from points.services.mall import redemption_create
+    from points.services.signin import signin_create
+    from referral.models import Channel, ReferralProfile
+    from referral.services import referral_scan_record
+
+    if history_simulated():
+        if stdout is not None:
+            stdout.write("analytics: a simulated history exists already; nothing to do")
+        return {}
+    rng = random.Random(seed_value)
+    channels = []
+    for code, name, kind in HISTORY_CHANNELS:
+        channels.append(Channel.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})[0])
+    channels += list(Channel.objects.exclude(code__in=[c.code for c in channels]).order_by("pk")[:2])
+    daily = Challenge.objects.filter(kind=Challenge.Kind.DAILY, is_active=True).order_by("pk").first()
+    products = list(Product.objects.filter(name__in=["口腔检查预约券", "洗牙体验券"]).order_by("price"))
+    counts = {"users": 0, "signins": 0, "joins": 0, "checkins": 0, "redemptions": 0, "scans": 0}
+    users: list[SimUser] = []
+    joined_for: dict[dt.date, list[SimUser]] = {}
+    today = local_today()
+    first = today - dt.timedelta(days=days)
+    sequence = 0
+
+    def quietly(function, **kwargs):
+        try:
+            with transaction.atomic():
+                return function(**kwargs)
+        except ApplicationError:
+            return None
+
+    for n in range(days):
+        day = first + dt.timedelta(days=n)
+        weekend = day.weekday() >= 5
+        # 1. Yesterday's joiners check in between 05:00 and 09:00, if still engaged.
+        for sim in joined_for.pop(day, []):
+            age = (day - sim.joined).days
+            if not sim.churned and rng.random() < 0.55 + 0.4 * sim.engagement * math.exp(-age / 30):
+                with time_machine.travel(_at(day, 5, rng.randint(0, 230)), tick=False):
+                    if quietly(checkin_create, user=sim.user, challenge=daily):
+                        counts["checkins"] += 1
+        # 2. Due rounds settle after the window closes.
+        with time_machine.travel(_at(day, 9, 30), tick=False):
+            rounds_settle_due()
+        # 3. Arrivals: scans (some never register), then sign-ups through a channel, an invite or none.
+        arrivals = rng.randint(3, 6) + (2 if weekend else 0)
+        for _extra in range(rng.randint(1, 4)):
+            channel = rng.choice(channels)
+            with time_machine.travel(_at(day, rng.randint(8, 21), rng.randint(0, 59)), tick=False):
+                if referral_scan_record(
+                    code=channel.code, profile=None, channel=channel, user_agent=f"sim-{day}-{_extra}", client="sim"
+                ):
+                    counts["scans"] += 1
+        for _arrival in range(arrivals):
+            sequence += 1
+            moment = _at(day, rng.randint(8, 21), rng.randint(0, 59))
+            source = rng.random()
+            referral = ""
+            with time_machine.travel(moment, tick=False):
+                active_inviters = [s for s in users if not s.churned and s.engagement > 0.5]
+                if source < 0.35 and active_inviters:
+                    inviter = rng.choice(active_inviters)
+                    referral = ReferralProfile.objects.get(user=inviter.user).code
+                    if rng.random() < 0.7:
+                        profile = ReferralProfile.objects.get(user=inviter.user)
+                        referral_scan_record(code=referral, profile=profile, channel=None, user_agent=f"u{sequence}")
+                elif source < 0.8:
+                    channel = rng.choice(channels)
+                    referral = f"c={channel.code}"
+                    referral_scan_record(code=channel.code, profile=None, channel=channel, user_agent=f"u{sequence}")
+                user, _created = user_login_wechat(code=f"{HISTORY_CODE_PREFIX}{sequence:05d}", referral=referral)
+                counts["users"] += 1
+            if rng.random() < 0.65:
+                with time_machine.travel(moment + dt.timedelta(minutes=3), tick=False):
+                    quietly(user_verify_phone, user=user, code=f"139{sequence:08d}")
+            users.append(SimUser(user=user, joined=day, engagement=rng.uniform(0.15, 1.0)))
+        # 4. Everyone else: sign in, join tomorrow's challenge round, redeem; fading with age.
+        for sim in users:
+            if sim.churned:
+                continue
+            age = (day - sim.joined).days
+            if age > 0 and rng.random() < 0.02 + 0.03 * (1 - sim.engagement):
+                sim.churned = True
+                continue
+            if rng.random() > sim.engagement * (0.25 + 0.75 * math.exp(-age / 10)):
+                continue
+            with time_machine.travel(_at(day, rng.randint(7, 22), rng.randint(0, 59)), tick=False):
+                if quietly(signin_create, user=sim.user):
+                    counts["signins"] += 1
+                balance = account_for_user(sim.user).balance
+                if daily is not None and balance >= 20 and rng.random() < 0.5:
+                    stake = min(balance, rng.choice([10, 10, 20, 30, 50]))
+                    if quietly(challenge_join, user=sim.user, challenge=daily, stake=stake):
+                        counts["joins"] += 1
+                        joined_for.setdefault(day + dt.timedelta(days=1), []).append(sim)
+                        balance -= stake
+                for product in products:
+                    if balance >= product.price and rng.random() < 0.08:
+                        if quietly(redemption_create, user=sim.user, product_id=product.pk):
+                            counts["redemptions"] += 1
+                            balance -= product.price
+                        break
+        if stdout is not None and (n + 1) % 10 == 0:
+            stdout.write(f"analytics: simulated {n + 1}/{days} days, {len(users)} users")
+    with time_machine.travel(_at(today, 0, 5), tick=False):
+        rounds_settle_due()
+    if stdout is not None:
+        stdout.write("analytics: history " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return counts
