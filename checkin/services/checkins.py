@@ -163,7 +163,7 @@ def checkin_create(*, user, challenge: Challenge, note: str = "", image_url: str
             # Another request for the same day won the race: answer with its check-in.
             return CheckIn.objects.get(entry=entry, local_date=day), False
         _count_checkin(entry, at)
-        standing_update_streak(challenge=challenge, user=user, at=at)
+        standing = standing_update_streak(challenge=challenge, user=user, at=at)
         from points.services.tasks import task_complete_by_server
         from referral.services import referral_trigger
 
@@ -171,7 +171,7 @@ def checkin_create(*, user, challenge: Challenge, note: str = "", image_url: str
         # Rewards the inviter once per rule (keyed), however many check-ins follow.
         referral_trigger(user=user, trigger="first_checkin")
         event_record(user=user, kind="checked_in", at=at, ref=f"checkin:{checkin.pk}")
-        transaction.on_commit(lambda: board_push_checkin(checkin_id=checkin.pk))
+        transaction.on_commit(lambda: board_push_checkin(checkin=checkin, challenge=challenge, standing=standing))
     return checkin, True
 
 

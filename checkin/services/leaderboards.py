@@ -244,18 +244,43 @@ def _push(challenge_id: int, board: str, scores: dict[int, int], day: dt.date | 
     _redis_safely(write)
 
 
-def board_push_checkin(*, checkin_id: int) -> None:
-    """After a check-in commits: the user's streak, and today's early board."""
-    checkin = CheckIn.objects.select_related("challenge").filter(pk=checkin_id).first()
-    if checkin is None:
+def _push_many(pushes: list[tuple[str, dict[int, int], dt.date | None, bool]], challenge_id: int) -> None:
+    """Several `_push`es in two round trips: which boards are built, then every write at once."""
+    redis = _redis()
+    pushes = [p for p in pushes if p[1]]
+    if redis is None or not pushes:
         return
-    standing = Standing.objects.filter(challenge_id=checkin.challenge_id, user_id=checkin.user_id).first()
+
+    def write():
+        keys = [board_key(challenge_id, board, day) for board, _scores, day, _only_new in pushes]
+        probe = redis.pipeline(transaction=False)
+        for key in keys:
+            probe.exists(f"{key}:built")
+        built = probe.execute()
+        pipe = redis.pipeline(transaction=False)
+        for key, is_built, (board, scores, _day, only_new) in zip(keys, built, pushes, strict=True):
+            if not is_built:  # a missing board is rebuilt from the database when next read
+                continue
+            pipe.zadd(key, {_member(board, user_id): score for user_id, score in scores.items()}, nx=only_new)
+            if board == EARLY:
+                pipe.expire(key, _MARKER_TTL[EARLY])
+        pipe.execute()
+
+    _redis_safely(write)
+
+
+def board_push_checkin(*, checkin: CheckIn, challenge: Challenge, standing: Standing | None) -> None:
+    """After a check-in commits: the user's streak, and today's early board. Takes what the
+    check-in's transaction wrote (its row, the challenge, the user's standing), so it reads nothing
+    from the database."""
+    pushes = []
     if standing is not None and standing.streak > 0:
-        _push(checkin.challenge_id, STREAK, {checkin.user_id: standing.streak_score})
+        pushes.append((STREAK, {checkin.user_id: standing.streak_score}, None, False))
     if not checkin.makeup:
-        _, opens = _early_day_and_open(checkin.challenge, checkin.local_date)
+        _, opens = _early_day_and_open(challenge, checkin.local_date)
         score = rules.early_score(checkin.checked_in_at, opens)
-        _push(checkin.challenge_id, EARLY, {checkin.user_id: score}, day=checkin.local_date, only_new=True)
+        pushes.append((EARLY, {checkin.user_id: score}, checkin.local_date, True))
+    _push_many(pushes, challenge.pk)
 
 
 def board_push_winnings(*, challenge_id: int, user_ids: list[int]) -> None:
