@@ -40,3 +40,11 @@ def assert_ledger_clean() -> None:
     report = ledger_audit()
     assert report.ok, report.problems
     assert report.total_balance == 0
+
+
+def set_throttle_rates(monkeypatch, rates: dict) -> None:
+    """Set the rates every throttle class reads (a subclass may carry its own copy of the dict)."""
+    from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+    for throttle in (SimpleRateThrottle, AnonRateThrottle, UserRateThrottle, ScopedRateThrottle):
+        monkeypatch.setattr(throttle, "THROTTLE_RATES", rates)

@@ -38,7 +38,7 @@ from core.models import User
 from points.models import Order, PointsTask
 from referral.models import AssistCampaign, AssistTask, GroupBuyGroup, GroupBuyOffer
 from tests.mall.factories import give_points
-from tests.reliability.helpers import assert_ledger_clean, state_fingerprint
+from tests.reliability.helpers import assert_ledger_clean, set_throttle_rates, state_fingerprint
 
 CHECKS = [
     not_a_server_error,
@@ -85,11 +85,8 @@ def wsgi_app():
 @pytest.fixture
 def no_throttles(monkeypatch):
     """Throttles would answer 429 to most of the fuzz; they have their own tests (test_security)."""
-    monkeypatch.setattr(
-        SimpleRateThrottle,
-        "THROTTLE_RATES",
-        dict.fromkeys([*SimpleRateThrottle.THROTTLE_RATES, "anon", "user", "login"], "1000000/min"),
-    )
+    rates = dict.fromkeys([*SimpleRateThrottle.THROTTLE_RATES, "anon", "user", "login"], "1000000/min")
+    set_throttle_rates(monkeypatch, rates)
 
 
 def _act(client: APIClient) -> None:

@@ -29,7 +29,7 @@ from tests.assist.factories import BargainCampaignFactory
 from tests.conftest import client_for
 from tests.factories import StaffFactory, UserFactory
 from tests.mall.factories import give_points
-from tests.reliability.helpers import state_fingerprint
+from tests.reliability.helpers import set_throttle_rates, state_fingerprint
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -221,7 +221,7 @@ def test_a_token_signed_with_another_key_or_for_a_deleted_user_is_refused(user):
 def _throttle_everything_to(monkeypatch, rate: str) -> None:
     rates = dict.fromkeys([*SimpleRateThrottle.THROTTLE_RATES, "login", "checkin", "write"], rate)
     rates.update(anon="1000/min", user="1000/min")
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    set_throttle_rates(monkeypatch, rates)
 
 
 @pytest.mark.django_db
