@@ -307,18 +307,22 @@ class Board:
 
 def _redis_read(redis, challenge: Challenge, board: str, day, limit: int, user_id: int | None):
     key = board_key(challenge.pk, board, day)
-    if not redis.exists(f"{key}:built"):
+    # One round trip: the marker and the reads together; a board not built is built, then read again.
+    for _attempt in range(2):
+        pipe = redis.pipeline(transaction=False)
+        pipe.exists(f"{key}:built")
+        if board == EARLY:
+            pipe.zrange(key, 0, limit - 1, withscores=True)
+        else:
+            pipe.zrevrange(key, 0, limit - 1, withscores=True)
+        if user_id is not None:
+            member = _member(board, user_id)
+            pipe.zrank(key, member) if board == EARLY else pipe.zrevrank(key, member)
+            pipe.zscore(key, member)
+        built, *results = pipe.execute()
+        if built:
+            break
         leaderboard_rebuild(challenge=challenge, board=board, day=day)
-    pipe = redis.pipeline(transaction=False)
-    if board == EARLY:
-        pipe.zrange(key, 0, limit - 1, withscores=True)
-    else:
-        pipe.zrevrange(key, 0, limit - 1, withscores=True)
-    if user_id is not None:
-        member = _member(board, user_id)
-        pipe.zrank(key, member) if board == EARLY else pipe.zrevrank(key, member)
-        pipe.zscore(key, member)
-    results = pipe.execute()
     rows = [(i + 1, _user_of(board, m), int(s)) for i, (m, s) in enumerate(results[0])]
     me = None
     if user_id is not None and results[1] is not None:
