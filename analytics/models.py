@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Event(models.Model):
@@ -132,7 +133,7 @@ class Segment(models.TextChoices):
     IMPORTANT_WINBACK = "important_winback", _("important win-back")
     NEW = "new", _("new user")
     GENERAL = "general", _("general")
-    LOST = "lost", _("lost")
+    LOST = "lost", pgettext_lazy("segment", "lost")
 
 
 class Stage(models.TextChoices):

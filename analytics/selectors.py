@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Max, Sum
 from django.utils.translation import gettext_lazy as _
 
-from analytics.models import DailyMetric
+from analytics.models import DailyMetric, Segment, Stage
 from analytics.services import MAU_DAYS, RETENTION_OFFSETS
 
 
@@ -197,7 +197,11 @@ def segment_sizes() -> tuple[dt.date | None, list[tuple[str, str, str, int]]]:
     if on is None:
         return None, []
     rows = DailyMetric.objects.filter(date=on, metric__in=["segment", "stage"]).order_by("metric", "-value")
-    return on, list(rows.values_list("metric", "dimension", "label", "value"))
+    labels = {"segment": dict(Segment.choices), "stage": dict(Stage.choices)}  # in the reader's language
+    return on, [
+        (kind, key, str(labels[kind].get(key, label)), value)
+        for kind, key, label, value in rows.values_list("metric", "dimension", "label", "value")
+    ]
 
 
 # -- CSV tables ---------------------------------------------------------------------------------

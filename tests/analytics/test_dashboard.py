@@ -41,6 +41,7 @@ def test_dashboard_renders_svg_charts(history, operator_client):
     assert page.count("<svg") >= 6  # funnel, heatmap, users, points, channels, segments, stages
     assert 'class="cell"' in page and 'class="series"' in page and 'class="bar"' in page
     assert "50%" in page  # D1 retention of the D0 cohort: 2 of 4
+    assert ">流失</text>" in page and ">流失期</text>" in page  # segment and stage labels in Chinese
 
 
 def test_channel_filter_and_csv_exports(history, operator_client):
