@@ -31,6 +31,7 @@ from checkin.models import Challenge, Entry, Round, Settlement
 from checkin.services.challenges import enrollment_dates, round_closes_at, round_next_for_rollover
 from checkin.services.leaderboards import board_push_winnings, standings_update_winnings
 from core.clock import now
+from core.db import bulk_update_by_pk
 from core.exceptions import ApplicationError
 from points.models import Account, Transaction
 from points.services.ledger import (
@@ -228,7 +229,7 @@ def _write_entry_decisions(round_: Round, decision: Decision) -> None:
     if decision.outcome == Settlement.Outcome.PAID:
         entries.update(status=Entry.Status.LOST, payout=None)
         winners = [Entry(pk=pk, status=Entry.Status.WON, payout=decision.payouts[pk]) for pk in decision.winners]
-        Entry.objects.bulk_update(winners, ["status", "payout"], batch_size=BATCH_SIZE)
+        bulk_update_by_pk(Entry, winners, ["status", "payout"])
     elif decision.outcome in (Settlement.Outcome.REFUNDED, Settlement.Outcome.CANCELLED):
         entries.update(status=Entry.Status.REFUNDED, payout=F("stake"))
     else:

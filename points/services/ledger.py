@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from core.clock import local_midnight, now, site_zone
+from core.db import bulk_update_by_pk
 from core.exceptions import ApplicationError
 from points.models import Account, Entry, Lot, LotUse, Transaction
 
@@ -195,7 +196,7 @@ def ledger_post_batch(*, kind: str, postings: list[Posting], actor=None) -> int:
             if account.balance != balances[pk]:
                 account.balance = balances[pk]
                 changed.append(account)
-        Account.objects.bulk_update(changed, ["balance"], batch_size=2000)
+        bulk_update_by_pk(Account, changed, ["balance"])
         if settings.POINTS_EXPIRY_ENABLED:
             _track_lots([(locked[e.account_id], e) for e in entries], refund_of=None, expire_lot=None)
     return len(todo)
