@@ -33,13 +33,13 @@ from bench import settings_env  # noqa: E402
 from bench.report import Figure, percentile, ratio  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
-PORT = int(os.environ.get("BENCH_PORT", "8765"))
+PORT = int(os.environ.get("BENCH_PORT", "18765"))
 HOST = f"http://127.0.0.1:{PORT}"
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 
 QUICK = {
-    "phase": 8,
+    "phase": 6,
     "rush_users": 24,
     "rush_tokens": 12000,
     "settle": 100_000,
