@@ -83,9 +83,22 @@ def raw(round_id: int) -> dict:
     return {"seconds": seconds, "batches": 1, "paid": total}
 
 
+def peak_rss_kb() -> int:
+    """This process's peak resident size since exec: VmHWM belongs to the new address space, while
+    getrusage's ru_maxrss also counts the parent's size at fork (it survives exec on Linux)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 if __name__ == "__main__":
     mode, round_id = sys.argv[1], int(sys.argv[2])
     result = {"product": product, "raw": raw}[mode](round_id)
-    result["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result["maxrss_kb"] = peak_rss_kb()
     result["pid"] = os.getpid()
     print(json.dumps(result))
