@@ -228,8 +228,13 @@ def _write_entry_decisions(round_: Round, decision: Decision) -> None:
     entries = Entry.objects.filter(round=round_)
     if decision.outcome == Settlement.Outcome.PAID:
         entries.update(status=Entry.Status.LOST, payout=None)
-        winners = [Entry(pk=pk, status=Entry.Status.WON, payout=decision.payouts[pk]) for pk in decision.winners]
-        bulk_update_by_pk(Entry, winners, ["status", "payout"])
+        chunk = 5000  # instances for one statement at a time: memory does not grow with the round
+        for start in range(0, len(decision.winners), chunk):
+            winners = [
+                Entry(pk=pk, status=Entry.Status.WON, payout=decision.payouts[pk])
+                for pk in decision.winners[start : start + chunk]
+            ]
+            bulk_update_by_pk(Entry, winners, ["status", "payout"], batch_size=chunk)
     elif decision.outcome in (Settlement.Outcome.REFUNDED, Settlement.Outcome.CANCELLED):
         entries.update(status=Entry.Status.REFUNDED, payout=F("stake"))
     else:
