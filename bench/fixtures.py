@@ -50,8 +50,7 @@ def _challenge(title: str, *, window_start: dt.time, window_end: dt.time, **extr
         window_end=window_end,
         stake_min=10,
         stake_max=100,
-        is_active=True,
-        **extra,
+        **{"is_active": True, **extra},
     )
 
 
