@@ -426,6 +426,9 @@ def product_stock_set(*, product: Product, stock: int | None, actor=None, reason
 OPERATOR_MODELS = {
     "points": ["product", "order", "coupon", "store", "stocklog", "pointstask", "level"],
     "core": ["slot", "slotitem"],
+    # Growth: the dashboard, segments, events and automations (the list pages that only services
+    # write stay read-only whatever the permission).
+    "analytics": ["dailymetric", "usersegment", "event", "segmentconfig", "automationrule", "automationgrant"],
 }
 OPERATOR_APPS = ["checkin"]  # every model of the challenge app
 STORE_STAFF_PERMISSIONS = [

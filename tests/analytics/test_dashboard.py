@@ -101,3 +101,21 @@ def test_dry_run_page_and_run_now(history, operator_client):
     operator_client.post(url)
     operator_client.post(url)
     assert AutomationGrant.objects.filter(rule=rule).count() == 1
+
+
+def test_the_operator_role_sees_the_dashboard_and_runs_automations(history):
+    from django.contrib.auth.models import Group
+
+    from points.services.mall import OPERATOR_GROUP, roles_seed
+
+    roles_seed()
+    operator = StaffFactory()
+    operator.groups.add(Group.objects.get(name=OPERATOR_GROUP))
+    client = Client()
+    client.force_login(operator)
+    analytics_nightly(today=day(31))
+    assert client.get(URL).status_code == 200
+    assert client.get(reverse("admin:analytics_dashboard_export", args=["daily"])).status_code == 200
+    assert client.get("/admin/analytics/automationrule/add/").status_code == 200
+    assert client.get("/admin/analytics/event/").status_code == 200
+    assert client.post("/admin/analytics/event/add/").status_code == 403  # events stay read-only
