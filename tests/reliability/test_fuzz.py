@@ -6,7 +6,8 @@ generated from the schema, through the real WSGI application. Each answer must:
 - have a status the schema documents, a documented content type and a body matching the schema;
 - be a 4xx when the request broke the schema (negative data);
 - on a 4xx, leave the database exactly as it was (row counts of every table, every balance, stock);
-- for a logged-in request, be refused without the token (auth is not ignored).
+- for a logged-in request, be refused without the token (auth is not ignored);
+- never carry an openid or a phone number.
 Examples are bounded and derandomised, so CI runs the same requests every time.
 """
 
@@ -40,6 +41,8 @@ from referral.models import AssistCampaign, AssistTask, GroupBuyGroup, GroupBuyO
 from tests.mall.factories import give_points
 from tests.reliability.helpers import assert_ledger_clean, set_throttle_rates, state_fingerprint
 
+# Identifiers no answer may carry, whoever asks (the users' openids, the other user's phone).
+SECRETS = [b"fuzz-me-openid", b"fuzz-other-openid", b"13712345678"]
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -108,7 +111,9 @@ def world(db, wsgi_app, no_throttles):
     """The demo data, a logged-in user `me` and another user, both with points and some state."""
     call_command("seed_demo", verbosity=0)
     me = User.objects.create_user(username="fuzz-me", openid="fuzz-me-openid", nickname="fuzz")
-    other = User.objects.create_user(username="fuzz-other", openid="fuzz-other-openid", nickname="other")
+    other = User.objects.create_user(
+        username="fuzz-other", openid="fuzz-other-openid", nickname="other", phone="13712345678", phone_verified=True
+    )
     for user in (me, other):
         give_points(user, 5000)
         client = APIClient()
@@ -173,6 +178,8 @@ def _call_and_check(case, headers, checks) -> None:
     case.validate_response(response, checks=checks, headers=headers)
     if 400 <= response.status_code < 500:
         assert state_fingerprint() == before, f"{case.method} {case.formatted_path} answered {response.status_code}"
+    leaked = [secret for secret in SECRETS if secret in response.content]
+    assert not leaked, f"{case.method} {case.formatted_path} answered {leaked}"
 
 
 @schema.parametrize()
