@@ -163,7 +163,7 @@ def day_figures(day: dt.date, *, complete_until: dt.date) -> list[tuple[str, str
         rows.append(("winners", str(settlement.round_id), label, settlement.winners))
 
     orders = (
-        Order.objects.filter(_in(day, field_name="created_at"))
+        Order.objects.filter(_in(day, field_name="created_at"), points__gt=0)  # gifts are not redemptions
         .exclude(status=Order.Status.CANCELLED)
         .values_list("product_id", "product__name")
         .annotate(n=Sum("quantity"))

@@ -122,7 +122,11 @@ def coupons_issue(*, order: Order, product: Product) -> None:
 
 
 def order_is_first_redemption(*, order: Order) -> bool:
-    return not Order.objects.filter(user_id=order.user_id, pk__lt=order.pk).exists()
+    """The user's first order paid in points. Gifts (zero-point orders: assist rewards, automation
+    vouchers) are not redemptions: they neither qualify a referral nor use up the first one."""
+    if order.points <= 0:
+        return False
+    return not Order.objects.filter(user_id=order.user_id, pk__lt=order.pk, points__gt=0).exists()
 
 
 def referral_hook_call(name: str, *, user) -> None:
@@ -255,7 +259,8 @@ def order_place(
         order.status = Order.Status.FULFILLED  # the codes are the goods
         order.fulfilled_at = now()
     order.save(update_fields=["transaction", "status", "fulfilled_at"])
-    event_record(user=user, kind="redeemed", amount=points, ref=f"order:{order.pk}")
+    if points:  # a gift (zero points) is not a redemption
+        event_record(user=user, kind="redeemed", amount=points, ref=f"order:{order.pk}")
     if order_is_first_redemption(order=order):
         referral_hook_call("referral_trigger", user=user)
     return order

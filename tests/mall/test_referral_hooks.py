@@ -1,5 +1,6 @@
 import pytest
 
+from analytics.models import Event
 from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
 from points.services.mall import redemption_cancel, redemption_create
@@ -52,4 +53,28 @@ def test_a_group_buy_that_is_a_first_order_rewards_the_referral_when_the_group_s
     assert Reward.objects.get().referral.invitee_id == friend.pk
     assert wallet_balance(user=inviter) == 30
     assert wallet_balance(user=friend) == 100 - 30 + 10
+    assert ledger_audit().ok
+
+
+def test_a_gift_order_is_not_a_first_redemption_and_does_not_use_it_up():
+    from referral.services.assist import assist_task_help, assist_task_start
+    from tests.assist.factories import AssistCampaignFactory
+
+    RuleFactory(trigger=RewardRule.Trigger.FIRST_REDEMPTION, inviter_points=30, invitee_points=10)
+    inviter = UserFactory()
+    friend = invite(inviter)
+    verify_phone(friend)
+    reward = ProductFactory(price=199, stock=5)
+    campaign = AssistCampaignFactory(reward_kind="product", reward_points=0, product=reward, helpers_required=1)
+
+    task, _ = assist_task_start(user=friend, campaign_id=campaign.pk)
+    assist_task_help(helper=UserFactory(), task_id=task.pk)  # the gift voucher: a zero-point order
+    assert Reward.objects.count() == 0 and wallet_balance(user=inviter) == 0
+    assert not Event.objects.filter(kind="redeemed", user=friend).exists()
+
+    give_points(friend, 100)
+    redemption_create(user=friend, product_id=ProductFactory(price=50, stock=None).pk)  # the first paid one
+    assert Reward.objects.get().referral.invitee_id == friend.pk
+    assert wallet_balance(user=inviter) == 30
+    assert Event.objects.filter(kind="redeemed", user=friend).count() == 1
     assert ledger_audit().ok
