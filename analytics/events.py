@@ -5,13 +5,14 @@
 
 `event_record` is one INSERT in the caller's transaction (no lock, no read, no signal): if the
 business action rolls back, so does its event. Batch jobs use `events_record_bulk`, one
-`bulk_create` per batch.
+set-based INSERT per batch (core.db.insert_rows).
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
 from core.clock import now
+from core.db import insert_rows
 
 KINDS = frozenset(
     {"registered", "phone_verified", "signed_in", "joined", "checked_in", "won", "redeemed", "invited", "helped"}
@@ -22,24 +23,21 @@ def _user_id(user) -> int:
     return user if isinstance(user, int) else user.pk
 
 
-def _event(*, user, kind: str, at, channel: str, amount: int, ref: str):
-    from analytics.models import Event
+_COLUMNS = ["user_id", "kind", "at", "channel", "amount", "ref"]
 
+
+def _event_row(*, user, kind: str, at, channel: str, amount: int, ref: str) -> tuple:
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}")  # a caller bug, not user input
-    return Event(
-        user_id=_user_id(user),
-        kind=kind,
-        at=at or now(),
-        channel=(channel or "")[:32],
-        amount=int(amount or 0),
-        ref=(ref or "")[:64],
-    )
+    return (_user_id(user), kind, at or now(), (channel or "")[:32], int(amount or 0), (ref or "")[:64])
 
 
 def event_record(*, user, kind: str, at=None, channel: str = "", amount: int = 0, ref: str = "") -> None:
     """Record one event for `user` (a User or a user id) in the caller's transaction."""
-    _event(user=user, kind=kind, at=at, channel=channel, amount=amount, ref=ref).save(force_insert=True)
+    from analytics.models import Event
+
+    row = _event_row(user=user, kind=kind, at=at, channel=channel, amount=amount, ref=ref)
+    Event(**dict(zip(_COLUMNS, row, strict=True))).save(force_insert=True)
 
 
 @dataclass(frozen=True)
@@ -56,10 +54,7 @@ def events_record_bulk(events) -> int:
     """Record many events with one INSERT. `events` are EventSpec or dicts of event_record's arguments."""
     from analytics.models import Event
 
-    rows = []
-    for spec in events:
-        fields = spec if isinstance(spec, dict) else spec.__dict__
-        rows.append(_event(**{"at": None, "channel": "", "amount": 0, "ref": "", **fields}))
-    if rows:
-        Event.objects.bulk_create(rows)
+    defaults = {"at": None, "channel": "", "amount": 0, "ref": ""}
+    rows = [_event_row(**{**defaults, **(spec if isinstance(spec, dict) else spec.__dict__)}) for spec in events]
+    insert_rows(Event, _COLUMNS, rows)
     return len(rows)

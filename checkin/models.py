@@ -288,7 +288,11 @@ class Entry(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["round", "id"], condition=Q(paid_at__isnull=True), name="checkin_entry_unpaid"),
+            # Entries decided and waiting for their payout: settlement takes them in id order, and
+            # the index holds only those (lost entries never enter it).
+            models.Index(
+                fields=["round", "id"], condition=Q(payout__gt=0, paid_at__isnull=True), name="checkin_entry_unpaid"
+            ),
             models.Index(fields=["user", "-id"], name="checkin_entry_user_recent"),
         ]
 

@@ -1,41 +1,127 @@
-"""Database helpers shared by the services."""
+"""Database helpers shared by the services: many rows in one statement.
 
-from django.db import connections, router
+On PostgreSQL the rows travel as one array per column and the statement reads them with
+`unnest(...)`: a few parameters whatever the number of rows, no model instance per row, and no
+per-value SQL quoting (bench: a 100,000-entry settlement spent most of its time building model
+instances and parameters for `bulk_create` and `bulk_update`). Other databases (the SQLite demo)
+fall back to the ORM's bulk methods, with the same results.
+"""
+
+import json
+
+from django.db import connections, models, router
+
+BATCH_SIZE = 5000
 
 
-def bulk_update_by_pk(model, objs, fields: list[str], *, batch_size: int = 5000) -> int:
-    """Write `fields` of many saved instances, one statement per `batch_size` rows.
+def _connection(model):
+    return connections[router.db_for_write(model)]
 
-    On PostgreSQL: `UPDATE t SET f = v.f FROM unnest(%s::type[], ...) AS v(pk, f, ...) WHERE t.pk = v.pk`,
-    three parameters whatever the batch size. `QuerySet.bulk_update` builds a `CASE WHEN pk = ...`
-    per row and field instead, which Django resolves slowly and PostgreSQL evaluates row by row
-    (bench: a 100,000-entry settlement spent most of its time there). Other databases (the SQLite
-    demo) use `bulk_update`. Returns how many rows were written.
-    """
-    objs = list(objs)
-    if not objs:
-        return 0
-    db = router.db_for_write(model)
-    connection = connections[db]
-    if connection.vendor != "postgresql":
-        return model.objects.using(db).bulk_update(objs, fields, batch_size=batch_size)
-    meta = model._meta
-    pk = meta.pk
-    columns = [meta.get_field(name) for name in fields]
-    table = connection.ops.quote_name(meta.db_table)
+
+def _columns(model, names: list[str]):
+    return [model._meta.get_field(name) for name in names]
+
+
+def _array_param(field, values):
+    if isinstance(field, models.JSONField):
+        return [json.dumps(value) for value in values]
+    return values
+
+
+def _unnest(fields, connection) -> str:
     quote = connection.ops.quote_name
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in [pk, *columns])
-    names = ", ".join(quote(field.column) for field in [pk, *columns])
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    names = ", ".join(quote(field.column) for field in fields)
+    return f"unnest({arrays}) AS v({names})"
+
+
+def insert_rows(
+    model,
+    fields: list[str],
+    rows: list[tuple],
+    *,
+    returning: str | None = None,
+    conflict: list[str] | None = None,
+    update: list[str] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> list:
+    """INSERT `rows` (tuples of plain values for `fields`, foreign keys by id) in statements of
+    `batch_size` rows. With `returning`, the value of that field for each row, in the order of `rows`.
+    With `conflict` (the unique fields) and `update`, an upsert that overwrites `update` fields.
+    Pass every value the row needs: defaults and `auto_now_add` are not applied on PostgreSQL."""
+    if not rows:
+        return []
+    connection = _connection(model)
+    if connection.vendor != "postgresql":
+        return _insert_rows_orm(
+            model, fields, rows, returning=returning, conflict=conflict, update=update, batch_size=batch_size
+        )
+    quote = connection.ops.quote_name
+    columns = _columns(model, fields)
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(field.column) for field in columns)
+    selected = ", ".join(f"v.{quote(field.column)}" for field in columns)
+    sql = f"INSERT INTO {table} ({names}) SELECT {selected} FROM {_unnest(columns, connection)}"
+    if conflict:
+        targets = ", ".join(quote(field.column) for field in _columns(model, conflict))
+        sets = ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in _columns(model, update))
+        sql += f" ON CONFLICT ({targets}) DO UPDATE SET {sets}"
+    if returning:
+        # unnest keeps the arrays' order and an INSERT ... SELECT returns rows in the order it
+        # inserted them: Django's own bulk_create on PostgreSQL relies on the same.
+        sql += f" RETURNING {quote(model._meta.get_field(returning).column)}"
+    result = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
+            params = [_array_param(field, [row[i] for row in batch]) for i, field in enumerate(columns)]
+            cursor.execute(sql, params)
+            if returning:
+                result.extend(value for (value,) in cursor.fetchall())
+    return result
+
+
+def _insert_rows_orm(model, fields, rows, *, returning, conflict, update, batch_size) -> list:
+    objs = [model(**dict(zip(fields, row, strict=True))) for row in rows]
+    extra = {"update_conflicts": True, "unique_fields": conflict, "update_fields": update} if conflict else {}
+    created = model.objects.using(router.db_for_write(model)).bulk_create(objs, batch_size=batch_size, **extra)
+    return [getattr(obj, returning) for obj in created] if returning else []
+
+
+def update_rows(model, fields: list[str], rows: list[tuple], *, batch_size: int = BATCH_SIZE) -> int:
+    """UPDATE `fields` of many rows by primary key: `rows` are (pk, value, ...) tuples. Returns how
+    many rows were written. One `UPDATE ... FROM unnest(...)` per `batch_size` rows on PostgreSQL
+    (QuerySet.bulk_update builds a CASE WHEN per row and field, slow to build and to run)."""
+    if not rows:
+        return 0
+    connection = _connection(model)
+    if connection.vendor != "postgresql":
+        objs = []
+        for row in rows:
+            obj = model(pk=row[0])
+            for name, value in zip(fields, row[1:], strict=True):
+                setattr(obj, model._meta.get_field(name).attname, value)
+            objs.append(obj)
+        return model.objects.using(router.db_for_write(model)).bulk_update(objs, fields, batch_size=batch_size)
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    columns = _columns(model, fields)
+    table = quote(model._meta.db_table)
     sets = ", ".join(f"{quote(field.column)} = v.{quote(field.column)}" for field in columns)
     key = quote(pk.column)
-    sql = f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v({names}) WHERE {table}.{key} = v.{key}"
+    sql = f"UPDATE {table} SET {sets} FROM {_unnest([pk, *columns], connection)} WHERE {table}.{key} = v.{key}"
     written = 0
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), batch_size):
-            batch = objs[start : start + batch_size]
-            params = [[obj.pk for obj in batch]]
-            for field in columns:
-                params.append([field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in batch])
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
+            params = [_array_param(field, [row[i] for row in batch]) for i, field in enumerate([pk, *columns])]
             cursor.execute(sql, params)
             written += cursor.rowcount
     return written
+
+
+def bulk_update_by_pk(model, objs, fields: list[str], *, batch_size: int = BATCH_SIZE) -> int:
+    """Write `fields` of many saved instances (see update_rows)."""
+    attnames = [model._meta.get_field(name).attname for name in fields]
+    rows = [(obj.pk, *(getattr(obj, a) for a in attnames)) for obj in objs]
+    return update_rows(model, fields, rows, batch_size=batch_size)

@@ -25,6 +25,7 @@ from django.db.models import Max, Q, Sum
 
 from checkin import rules
 from checkin.models import Challenge, CheckIn, Entry, Standing
+from core.db import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,10 @@ def standing_update_streak(*, challenge: Challenge, user, at: dt.datetime) -> St
     return standing
 
 
+_STREAK_FIELDS = ["streak", "best_streak", "streak_date", "streak_at", "streak_score"]
+_NO_STREAK = (0, 0, None, None, 0)
+
+
 def standings_update_winnings(*, challenge_id: int, user_ids: list[int]) -> None:
     """Recompute winnings of `user_ids` from their paid winning entries, in one upsert."""
     if not user_ids:
@@ -80,21 +85,24 @@ def standings_update_winnings(*, challenge_id: int, user_ids: list[int]) -> None
         .values("user_id")
         .annotate(total=Sum("payout"), reached=Max("qualified_at"))
     )
+    # New standings start with no streak; existing ones keep theirs (only winnings are updated).
     rows = [
-        Standing(
-            challenge_id=challenge_id,
-            user_id=row["user_id"],
-            winnings=row["total"],
-            winnings_at=row["reached"],
-            winnings_score=rules.board_score(row["total"], row["reached"]),
+        (
+            challenge_id,
+            row["user_id"],
+            row["total"],
+            row["reached"],
+            rules.board_score(row["total"], row["reached"]),
+            *_NO_STREAK,
         )
         for row in totals
     ]
-    Standing.objects.bulk_create(
+    insert_rows(
+        Standing,
+        ["challenge_id", "user_id", "winnings", "winnings_at", "winnings_score", *_STREAK_FIELDS],
         rows,
-        update_conflicts=True,
-        unique_fields=["challenge", "user"],
-        update_fields=["winnings", "winnings_at", "winnings_score"],
+        conflict=["challenge", "user"],
+        update=["winnings", "winnings_at", "winnings_score"],
     )
 
 

@@ -21,8 +21,9 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from analytics.events import EventSpec, events_record_bulk
@@ -31,7 +32,7 @@ from checkin.models import Challenge, Entry, Round, Settlement
 from checkin.services.challenges import enrollment_dates, round_closes_at, round_next_for_rollover
 from checkin.services.leaderboards import board_push_winnings, standings_update_winnings
 from core.clock import now
-from core.db import bulk_update_by_pk
+from core.db import update_rows
 from core.exceptions import ApplicationError
 from points.models import Account, Transaction
 from points.services.ledger import (
@@ -45,7 +46,7 @@ from points.services.ledger import (
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 _LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
@@ -54,48 +55,75 @@ class Decision:
     outcome: str
     pool: int
     participants: int
-    payouts: dict[int, int] = field(default_factory=dict)  # entry id -> points (payout or refund)
-    winners: list[int] = field(default_factory=list)
+    winners: int = 0
     winners_stake: int = 0
+    paid_total: int = 0
     returned_total: int = 0
     rollover_total: int = 0
-
-    @property
-    def paid_total(self) -> int:
-        return sum(self.payouts.values())
+    payouts: dict[int, int] = field(default_factory=dict)  # entry id -> points; filled by the preview only
 
 
-def settlement_decide(*, round_: Round, entries: list[dict], pool: int, cancel: bool, can_rollover: bool) -> Decision:
-    """What a settlement pays, from the round's rules, its entries ({id, stake, checkins,
-    qualified_at}) and the pool balance. Pure: the preview and the real settlement both use it."""
-    stakes = sum(e["stake"] for e in entries)
-    decision = Decision(outcome=Settlement.Outcome.EMPTY, pool=pool, participants=len(entries))
+@dataclass(frozen=True)
+class RoundTotals:
+    participants: int
+    stakes: int
+    winners: int
+    winners_stake: int
+
+
+def settlement_outcome(*, round_: Round, totals: RoundTotals, pool: int, cancel: bool, can_rollover: bool) -> Decision:
+    """What a settlement does, from the round's rules, its entries' totals and the pool balance. Pure."""
+    decision = Decision(outcome=Settlement.Outcome.EMPTY, pool=pool, participants=totals.participants)
     if cancel:
         decision.outcome = Settlement.Outcome.CANCELLED
-        decision.payouts = {e["id"]: e["stake"] for e in entries}
-        decision.returned_total = pool - stakes
-        return decision
-    winners = [e for e in entries if e["checkins"] >= round_.required_days]
-    if winners:
+        decision.paid_total = totals.stakes
+        decision.returned_total = pool - totals.stakes
+    elif totals.winners:
         decision.outcome = Settlement.Outcome.PAID
-        decision.winners = sorted(e["id"] for e in winners)
-        decision.winners_stake = sum(e["stake"] for e in winners)
-        decision.payouts = rules.split_pool(
-            pool=pool,
-            winners=[rules.Winner(e["id"], e["stake"], e["qualified_at"] or _LATEST) for e in winners],
-            rule=round_.split_rule,
-        )
-    elif pool == 0 and not entries:
+        decision.winners = totals.winners
+        decision.winners_stake = totals.winners_stake
+        decision.paid_total = pool
+    elif pool == 0 and not totals.participants:
         decision.outcome = Settlement.Outcome.EMPTY
     elif round_.no_winner_rule == Challenge.NoWinnerRule.ROLLOVER and can_rollover:
         decision.outcome = Settlement.Outcome.ROLLED_OVER
         decision.rollover_total = pool
     else:
         decision.outcome = Settlement.Outcome.REFUNDED
-        decision.payouts = {e["id"]: e["stake"] for e in entries}
-        decision.returned_total = pool - stakes
+        decision.paid_total = totals.stakes
+        decision.returned_total = pool - totals.stakes
     if decision.returned_total < 0:
-        raise RuntimeError(f"round {round_.pk}: pool {pool} is smaller than its stakes {stakes}")
+        raise RuntimeError(f"round {round_.pk}: pool {pool} is smaller than its stakes {totals.stakes}")
+    return decision
+
+
+def entry_payouts(*, round_: Round, decision: Decision, entries: list[dict]) -> dict[int, int]:
+    """Entry id -> points paid (winnings or the stake back), for entries ({id, stake, checkins,
+    qualified_at}) and the decided outcome. Pure; on PostgreSQL the settlement computes the same in
+    SQL (`_PAYOUTS_SQL`, held equal to this by a property test)."""
+    if decision.outcome in (Settlement.Outcome.CANCELLED, Settlement.Outcome.REFUNDED):
+        return {e["id"]: e["stake"] for e in entries}
+    if decision.outcome != Settlement.Outcome.PAID:
+        return {}
+    winners = [e for e in entries if e["checkins"] >= round_.required_days]
+    return rules.split_pool(
+        pool=decision.pool,
+        winners=[rules.Winner(e["id"], e["stake"], e["qualified_at"] or _LATEST) for e in winners],
+        rule=round_.split_rule,
+    )
+
+
+def settlement_decide(*, round_: Round, entries: list[dict], pool: int, cancel: bool, can_rollover: bool) -> Decision:
+    """The whole decision, payouts included, for entries held in memory (the preview)."""
+    winners = [e for e in entries if e["checkins"] >= round_.required_days]
+    totals = RoundTotals(
+        participants=len(entries),
+        stakes=sum(e["stake"] for e in entries),
+        winners=len(winners),
+        winners_stake=sum(e["stake"] for e in winners),
+    )
+    decision = settlement_outcome(round_=round_, totals=totals, pool=pool, cancel=cancel, can_rollover=can_rollover)
+    decision.payouts = entry_payouts(round_=round_, decision=decision, entries=entries)
     return decision
 
 
@@ -103,6 +131,18 @@ def _entries_of(round_: Round) -> list[dict]:
     return list(
         Entry.objects.filter(round=round_).order_by("pk").values("id", "stake", "checkins", "qualified_at", "user_id")
     )
+
+
+def _round_totals(round_: Round) -> RoundTotals:
+    """The entries' totals in one aggregate query: the settlement never holds the round in memory."""
+    won = Q(checkins__gte=round_.required_days)
+    totals = Entry.objects.filter(round=round_).aggregate(
+        participants=Count("pk"),
+        stakes=Coalesce(Sum("stake"), 0),
+        winners=Count("pk", filter=won),
+        winners_stake=Coalesce(Sum("stake", filter=won), 0),
+    )
+    return RoundTotals(**totals)
 
 
 def _pool_balance(round_id: int) -> int:
@@ -133,9 +173,14 @@ def settlement_preview(*, round_: Round) -> Preview:
         round_=round_, entries=entries, pool=_pool_balance(round_.pk), cancel=False, can_rollover=can_rollover
     )
     users = {u.pk: u for u in _user_model().objects.filter(pk__in=[e["user_id"] for e in entries])}
-    winners = set(decision.winners)
+    won = decision.outcome == Settlement.Outcome.PAID
     rows = [
-        {**e, "user": users.get(e["user_id"]), "won": e["id"] in winners, "payout": decision.payouts.get(e["id"], 0)}
+        {
+            **e,
+            "user": users.get(e["user_id"]),
+            "won": won and e["id"] in decision.payouts,
+            "payout": decision.payouts.get(e["id"], 0),
+        }
         for e in entries
     ]
     rows.sort(key=lambda row: (-row["payout"], row["id"]))
@@ -177,20 +222,19 @@ def _settlement_decide(*, round_id: int, cancel: bool = False, actor=None) -> Se
 
         pool_account = account_pool(round_.pk)
         pool = Account.objects.select_for_update().get(pk=pool_account.pk).balance
-        entries = _entries_of(round_)
+        totals = _round_totals(round_)
         target = None
-        winners_expected = any(e["checkins"] >= round_.required_days for e in entries)
-        if not cancel and not winners_expected and round_.no_winner_rule == Challenge.NoWinnerRule.ROLLOVER:
+        if not cancel and not totals.winners and round_.no_winner_rule == Challenge.NoWinnerRule.ROLLOVER:
             target = _rollover_target(round_) if pool > 0 else None
-        decision = settlement_decide(
-            round_=round_, entries=entries, pool=pool, cancel=cancel, can_rollover=target is not None
+        decision = settlement_outcome(
+            round_=round_, totals=totals, pool=pool, cancel=cancel, can_rollover=target is not None
         )
         settlement = Settlement.objects.create(
             round=round_,
             outcome=decision.outcome,
             pool=decision.pool,
             participants=decision.participants,
-            winners=len(decision.winners),
+            winners=decision.winners,
             winners_stake=decision.winners_stake,
             paid_total=decision.paid_total,
             returned_total=decision.returned_total,
@@ -224,30 +268,67 @@ def _settlement_decide(*, round_id: int, cancel: bool = False, actor=None) -> Se
     return settlement
 
 
+# Every winner's payout in one statement (PostgreSQL): rules.split_pool in SQL. Each winner gets
+# the stake back plus floor(surplus * weight / total weight); the points left over go one each to
+# the largest remainders, ties to the earlier qualifying check-in, then the lower entry id. numeric
+# arithmetic, so surplus * weight cannot overflow.
+_PAYOUTS_SQL = """
+WITH winner AS (
+    SELECT id, stake, qualified_at, (CASE WHEN %(equal)s THEN 1 ELSE stake END)::numeric AS weight
+    FROM checkin_entry WHERE round_id = %(round)s AND checkins >= %(required)s
+), share AS (
+    SELECT id, qualified_at,
+        stake + div(%(surplus)s::numeric * weight, sum(weight) OVER ()) AS base,
+        mod(%(surplus)s::numeric * weight, sum(weight) OVER ()) AS remainder
+    FROM winner
+), ranked AS (
+    SELECT id, base,
+        row_number() OVER (ORDER BY remainder DESC, qualified_at ASC NULLS LAST, id) AS place,
+        %(pool)s - sum(base) OVER () AS leftover
+    FROM share
+), decided AS (
+    SELECT e.id, r.base + CASE WHEN r.place <= r.leftover THEN 1 ELSE 0 END AS payout
+    FROM checkin_entry e LEFT JOIN ranked r ON r.id = e.id
+    WHERE e.round_id = %(round)s
+)
+UPDATE checkin_entry e
+SET status = CASE WHEN d.payout IS NULL THEN %(lost)s ELSE %(won)s END, payout = d.payout
+FROM decided d WHERE e.id = d.id
+"""
+
+
 def _write_entry_decisions(round_: Round, decision: Decision) -> None:
     entries = Entry.objects.filter(round=round_)
-    if decision.outcome == Settlement.Outcome.PAID:
-        entries.update(status=Entry.Status.LOST, payout=None)
-        chunk = 5000  # instances for one statement at a time: memory does not grow with the round
-        for start in range(0, len(decision.winners), chunk):
-            winners = [
-                Entry(pk=pk, status=Entry.Status.WON, payout=decision.payouts[pk])
-                for pk in decision.winners[start : start + chunk]
-            ]
-            bulk_update_by_pk(Entry, winners, ["status", "payout"], batch_size=chunk)
-    elif decision.outcome in (Settlement.Outcome.REFUNDED, Settlement.Outcome.CANCELLED):
+    if decision.outcome in (Settlement.Outcome.REFUNDED, Settlement.Outcome.CANCELLED):
         entries.update(status=Entry.Status.REFUNDED, payout=F("stake"))
-    else:
+    elif decision.outcome != Settlement.Outcome.PAID:
         entries.update(status=Entry.Status.LOST, payout=None)
+    elif connection.vendor == "postgresql":
+        params = {
+            "round": round_.pk,
+            "required": round_.required_days,
+            "equal": round_.split_rule == rules.EQUAL,
+            "surplus": decision.pool - decision.winners_stake,
+            "pool": decision.pool,
+            "won": Entry.Status.WON,
+            "lost": Entry.Status.LOST,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(_PAYOUTS_SQL, params)
+    else:
+        payouts = entry_payouts(round_=round_, decision=decision, entries=_entries_of(round_))
+        entries.update(status=Entry.Status.LOST, payout=None)
+        update_rows(Entry, ["status", "payout"], [(pk, Entry.Status.WON, p) for pk, p in payouts.items()])
 
 
 # -- step 2: pay in batches ---------------------------------------------------------------------
 
 
-def _wallets(user_ids) -> dict[int, Account]:
-    wallets = {a.user_id: a for a in Account.objects.filter(user_id__in=set(user_ids))}
-    for user_id in set(user_ids) - set(wallets):
-        wallets[user_id] = account_for_user(_user_model()(pk=user_id))
+def _wallet_ids(user_ids: set[int]) -> dict[int, int]:
+    """user id -> wallet account id, opening the wallets that are missing."""
+    wallets = dict(Account.objects.filter(user_id__in=user_ids).values_list("user_id", "pk"))
+    for user_id in user_ids - set(wallets):
+        wallets[user_id] = account_for_user(_user_model()(pk=user_id)).pk
     return wallets
 
 
@@ -260,47 +341,48 @@ def _settlement_pay_batch(*, settlement_id: int, batch_size: int) -> int:
         if settlement.state == Settlement.State.DONE:
             return 0
         round_ = settlement.round
-        batch = list(
-            Entry.objects.filter(round=round_, payout__gt=0, paid_at__isnull=True)
-            .select_related("stake_txn")
-            .order_by("pk")[:batch_size]
-        )
+        unpaid = Entry.objects.filter(round=round_, payout__gt=0, paid_at__isnull=True)
+        batch = list(unpaid.order_by("pk").values_list("pk", "user_id", "payout", "stake_txn_id")[:batch_size])
         if not batch:
             return 0
         pool = account_pool(round_.pk)
-        wallets = _wallets(e.user_id for e in batch)
+        wallets = _wallet_ids({user_id for _pk, user_id, _payout, _stake_txn in batch})
         title = round_.challenge.title
+        meta = {"challenge": round_.challenge_id, "round": round_.pk}
         if settlement.outcome == Settlement.Outcome.PAID:
+            memo = f"挑战奖金: {title}"[:200]
             ledger_post_batch(
                 kind=Transaction.Kind.PAYOUT,
                 postings=[
                     Posting(
-                        key=f"checkin:payout:entry:{e.pk}",
-                        legs=[(pool, -e.payout), (wallets[e.user_id], e.payout)],
-                        memo=f"挑战奖金: {title}"[:200],
-                        metadata={"challenge": round_.challenge_id, "round": round_.pk, "entry": e.pk},
+                        key=f"checkin:payout:entry:{pk}",
+                        legs=[(pool.pk, -payout), (wallets[user_id], payout)],
+                        memo=memo,
+                        metadata={**meta, "entry": pk},
                     )
-                    for e in batch
+                    for pk, user_id, payout, _stake_txn in batch
                 ],
             )
         else:
-            for e in batch:
+            for pk, user_id, payout, stake_txn_id in batch:
                 ledger_post(
                     kind=Transaction.Kind.REFUND,
-                    key=f"checkin:refund:entry:{e.pk}",
-                    legs=[(pool, -e.payout), (wallets[e.user_id], e.payout)],
+                    key=f"checkin:refund:entry:{pk}",
+                    legs=[(pool, -payout), (Account(pk=wallets[user_id]), payout)],
                     memo=f"挑战押金退回: {title}"[:200],
                     actor=settlement.actor,
-                    metadata={"challenge": round_.challenge_id, "round": round_.pk, "entry": e.pk},
-                    refund_of=e.stake_txn,
+                    metadata={**meta, "entry": pk},
+                    refund_of=Transaction(pk=stake_txn_id) if stake_txn_id else None,
                 )
-        Entry.objects.filter(pk__in=[e.pk for e in batch]).update(paid_at=now())
+        # The batch is the first unpaid entries by id, and only this lock holder pays them.
+        unpaid.filter(pk__lte=batch[-1][0]).update(paid_at=now())
         Settlement.objects.filter(pk=settlement.pk).update(batches=F("batches") + 1)
         if settlement.outcome == Settlement.Outcome.PAID:
             events_record_bulk(
-                EventSpec(user=e.user_id, kind="won", amount=e.payout, ref=f"entry:{e.pk}") for e in batch
+                EventSpec(user=user_id, kind="won", amount=payout, ref=f"entry:{pk}")
+                for pk, user_id, payout, _stake_txn in batch
             )
-            user_ids = sorted({e.user_id for e in batch})
+            user_ids = sorted({user_id for _pk, user_id, _payout, _stake_txn in batch})
             standings_update_winnings(challenge_id=round_.challenge_id, user_ids=user_ids)
             challenge_id = round_.challenge_id
             transaction.on_commit(lambda: board_push_winnings(challenge_id=challenge_id, user_ids=user_ids))

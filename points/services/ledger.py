@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.clock import local_midnight, now, site_zone
-from core.db import bulk_update_by_pk
+from core.db import insert_rows, update_rows
 from core.exceptions import ApplicationError
 from points.models import Account, Entry, Lot, LotUse, Transaction
 
-Leg = tuple[Account, int]
+Leg = tuple[Account | int, int]  # an account, or its id (ledger_post_batch only)
 
 
 @dataclass
@@ -86,7 +87,7 @@ def _check_legs(legs: list[Leg]) -> None:
         raise ValueError("leg amounts are non-zero integers")
     if sum(amount for _, amount in legs) != 0:
         raise ValueError("legs must sum to zero")
-    if len({account.pk for account, _ in legs}) != len(legs):
+    if len({_pk(account) for account, _ in legs}) != len(legs):
         raise ValueError("one leg per account")
 
 
@@ -160,10 +161,11 @@ def ledger_post(
 
 
 def ledger_post_batch(*, kind: str, postings: list[Posting], actor=None) -> int:
-    """Post many transactions in one database transaction with bulk statements.
+    """Post many transactions in one database transaction with a few set-based statements.
 
     Keys already posted are skipped (a re-run after a crash finishes the rest). Returns how many
-    were posted now. Used by settlement and bulk grants, where a save per row would be too slow.
+    were posted now. Used by settlement and bulk grants, where a statement per row would be too
+    slow; legs may name accounts by id, so a batch needs no Account instance per wallet.
     """
     for posting in postings:
         _check_legs(posting.legs)
@@ -175,31 +177,46 @@ def ledger_post_batch(*, kind: str, postings: list[Posting], actor=None) -> int:
         todo = [posting for posting in postings if posting.key not in done]
         if not todo:
             return 0
-        locked = _lock_accounts(account.pk for posting in todo for account, _ in posting.legs)
-        balances = {pk: account.balance for pk, account in locked.items()}
-
-        transactions = Transaction.objects.bulk_create(
-            Transaction(kind=kind, key=p.key, memo=p.memo[:200], actor=actor, metadata=p.metadata) for p in todo
+        locked = _lock_balances(_pk(account) for posting in todo for account, _ in posting.legs)
+        balances = {pk: balance for pk, (balance, _kind) in locked.items()}
+        created_at = timezone.now()
+        actor_id = getattr(actor, "pk", actor)
+        txn_ids = insert_rows(
+            Transaction,
+            ["kind", "key", "memo", "actor_id", "metadata", "refund_of_id", "created_at"],
+            [(kind, p.key, p.memo[:200], actor_id, p.metadata, None, created_at) for p in todo],
+            returning="id",
         )
-        entries = []
-        for txn, posting in zip(transactions, todo, strict=True):
+        rows = []
+        for txn_id, posting in zip(txn_ids, todo, strict=True):
             for account, amount in posting.legs:
-                balances[account.pk] += amount
-                if balances[account.pk] < 0 and locked[account.pk].kind != Account.Kind.ISSUANCE:
+                pk = _pk(account)
+                balances[pk] += amount
+                if balances[pk] < 0 and locked[pk][1] != Account.Kind.ISSUANCE:
                     raise insufficient_points()
-                entries.append(
-                    Entry(transaction=txn, account_id=account.pk, amount=amount, balance_after=balances[account.pk])
-                )
-        entries = Entry.objects.bulk_create(entries, batch_size=2000)
-        changed = []
-        for pk, account in locked.items():
-            if account.balance != balances[pk]:
-                account.balance = balances[pk]
-                changed.append(account)
-        bulk_update_by_pk(Account, changed, ["balance"])
+                rows.append((txn_id, pk, amount, balances[pk], created_at))
+        entry_ids = insert_rows(
+            Entry, ["transaction_id", "account_id", "amount", "balance_after", "created_at"], rows, returning="id"
+        )
+        update_rows(Account, ["balance"], [(pk, b) for pk, b in balances.items() if b != locked[pk][0]])
         if settings.POINTS_EXPIRY_ENABLED:
-            _track_lots([(locked[e.account_id], e) for e in entries], refund_of=None, expire_lot=None)
+            accounts = {pk: Account(pk=pk, kind=k, balance=balances[pk]) for pk, (_b, k) in locked.items()}
+            entries = [
+                (accounts[pk], Entry(pk=entry_id, transaction_id=txn_id, account_id=pk, amount=amount))
+                for entry_id, (txn_id, pk, amount, _after, _at) in zip(entry_ids, rows, strict=True)
+            ]
+            _track_lots(entries, refund_of=None, expire_lot=None)
     return len(todo)
+
+
+def _pk(account) -> int:
+    return account if isinstance(account, int) else account.pk
+
+
+def _lock_balances(account_ids) -> dict[int, tuple[int, str]]:
+    """Lock rows in id order (as _lock_accounts): account id -> (balance, kind), no instances."""
+    rows = Account.objects.filter(pk__in=set(account_ids)).order_by("pk").select_for_update()
+    return {pk: (balance, kind) for pk, balance, kind in rows.values_list("pk", "balance", "kind")}
 
 
 # -- lots ---------------------------------------------------------------------------------------

@@ -1,0 +1,125 @@
+"""The settlement decides every winner's payout in one SQL statement on PostgreSQL: it must pay
+exactly what the pure rule (checkin.rules.split_pool, used by the preview) pays."""
+
+import datetime as dt
+import itertools
+from types import SimpleNamespace
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from checkin.models import Challenge, Entry, Round, Settlement
+from checkin.services import settlement as settlement_module
+from tests.checkin.factories import ChallengeFactory
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+BASE = dt.datetime(2026, 3, 1, 6, tzinfo=dt.UTC)
+REQUIRED = 2
+
+entry_strategy = st.tuples(
+    st.integers(1, 1000),  # stake
+    st.sampled_from([0, REQUIRED - 1, REQUIRED, REQUIRED + 1]),  # check-ins
+    st.one_of(st.none(), st.integers(0, 3).map(lambda s: BASE + dt.timedelta(seconds=s))),  # qualified at
+)
+
+
+@pytest.fixture(scope="module")
+def players(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        users = UserFactory.create_batch(12)
+        challenge = ChallengeFactory()
+    yield challenge, users
+    with django_db_blocker.unblock():
+        Entry.objects.filter(round__challenge=challenge).delete()
+        Round.objects.filter(challenge=challenge).delete()
+        challenge.delete()
+        for user in users:
+            user.delete()
+
+
+_round_starts = itertools.count()
+
+
+def _round_with(challenge, users, specs, rule) -> Round:
+    start = dt.date(2026, 3, 1) + dt.timedelta(days=3 * next(_round_starts))  # one round per start date
+    round_ = Round.objects.create(
+        challenge=challenge,
+        start_date=start,
+        end_date=start + dt.timedelta(days=2),
+        required_days=REQUIRED,
+        split_rule=rule,
+        no_winner_rule=Challenge.NoWinnerRule.REFUND,
+    )
+    Entry.objects.bulk_create(
+        Entry(
+            round=round_,
+            user=user,
+            stake=stake,
+            checkins=checkins,
+            qualified_at=qualified if checkins >= REQUIRED else None,
+            joined_date=dt.date(2026, 2, 28),
+        )
+        for user, (stake, checkins, qualified) in zip(users, specs, strict=False)
+    )
+    return round_
+
+
+def _decide_and_read(round_: Round, surplus: int) -> tuple[dict[int, int], dict[int, int], set[int]]:
+    """Payouts written by the settlement's statement, payouts of the pure rule, and the winners."""
+    totals = settlement_module._round_totals(round_)
+    decision = settlement_module.settlement_outcome(
+        round_=round_, totals=totals, pool=totals.stakes + surplus, cancel=False, can_rollover=False
+    )
+    expected = settlement_module.entry_payouts(
+        round_=round_, decision=decision, entries=settlement_module._entries_of(round_)
+    )
+    settlement_module._write_entry_decisions(round_, decision)
+    written = dict(Entry.objects.filter(round=round_, payout__isnull=False).values_list("pk", "payout"))
+    won = set(Entry.objects.filter(round=round_, status=Entry.Status.WON).values_list("pk", flat=True))
+    return written, expected, won if decision.outcome == Settlement.Outcome.PAID else None
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    specs=st.lists(entry_strategy, min_size=1, max_size=12),
+    surplus=st.one_of(st.integers(0, 50), st.integers(0, 10**15)),
+    rule=st.sampled_from([Challenge.SplitRule.PROPORTIONAL, Challenge.SplitRule.EQUAL]),
+)
+def test_sql_payouts_equal_the_pure_split(players, specs, surplus, rule):
+    challenge, users = players
+    round_ = _round_with(challenge, users, specs, rule)
+    written, expected, won = _decide_and_read(round_, surplus)
+    assert written == expected
+    if won is None:  # nobody qualified: every stake is refunded
+        assert set(Entry.objects.filter(round=round_).values_list("status", flat=True)) == {Entry.Status.REFUNDED}
+        return
+    qualified = Entry.objects.filter(round=round_, checkins__gte=REQUIRED).values_list("pk", flat=True)
+    assert won == set(expected) == set(qualified)
+    stakes = sum(Entry.objects.filter(round=round_).values_list("stake", flat=True))
+    assert sum(written.values()) == stakes + surplus  # the whole pool, losers' stakes included
+    losers = Entry.objects.filter(round=round_).exclude(pk__in=won)
+    assert all(e.status == Entry.Status.LOST and e.payout is None for e in losers)
+
+
+def test_the_fallback_for_other_databases_writes_the_same(players):
+    """The SQLite demo decides in Python: same payouts as the statement."""
+    challenge, users = players
+    specs = [(10, 2, BASE), (30, 3, BASE), (20, 2, None), (15, 0, None), (25, 2, BASE + dt.timedelta(seconds=1))]
+    sql_round = _round_with(challenge, users, specs, Challenge.SplitRule.PROPORTIONAL)
+    sql_written, _expected, _won = _decide_and_read(sql_round, 7)
+    py_round = _round_with(challenge, users, specs, Challenge.SplitRule.PROPORTIONAL)
+    with mock.patch.object(settlement_module, "connection", SimpleNamespace(vendor="sqlite")):
+        py_written, expected, _won = _decide_and_read(py_round, 7)
+    assert py_written == expected
+    by_position = lambda written, round_: [  # noqa: E731
+        written.get(pk) for pk in Entry.objects.filter(round=round_).order_by("pk").values_list("pk", flat=True)
+    ]
+    assert (
+        by_position(sql_written, sql_round) == by_position(py_written, py_round) == [13, 38, 25, None, 31]
+    )  # pool 107: stakes 100 + 7
+    assert Settlement.objects.count() == 0
