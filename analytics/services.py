@@ -142,7 +142,8 @@ def day_figures(day: dt.date, *, complete_until: dt.date) -> list[tuple[str, str
     entries = LedgerEntry.objects.filter(_in(day, field_name="created_at"))
     issued = entries.filter(account__kind=Account.Kind.ISSUANCE, amount__lt=0).aggregate(s=Sum("amount"))["s"] or 0
     spent = (
-        entries.filter(account__code="sink", amount__gt=0)
+        entries.filter(account__kind=Account.Kind.SINK, amount__gt=0)
+        .exclude(account__code="expired")  # the sink shards (account_sink); expired points are counted below
         .exclude(transaction__kind=Transaction.Kind.EXPIRY)
         .aggregate(s=Sum("amount"))["s"]
         or 0

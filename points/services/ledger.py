@@ -56,8 +56,15 @@ def account_issuance() -> Account:
     return system_account("issuance", Account.Kind.ISSUANCE)
 
 
-def account_sink() -> Account:
-    return system_account("sink", Account.Kind.SINK)
+SINK_SHARDS = 16
+
+
+def account_sink(*, shard_of: int | None = None) -> Account:
+    """Where spent points go. Redemptions pass the user's id and spread over SINK_SHARDS accounts
+    ("sink", "sink:1" ... "sink:15"): every posting locks its accounts' rows to commit, and one sink
+    row for the whole mall made every redemption wait for the one before it."""
+    shard = (shard_of or 0) % SINK_SHARDS
+    return system_account("sink" if shard == 0 else f"sink:{shard}", Account.Kind.SINK)
 
 
 def account_expired() -> Account:

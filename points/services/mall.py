@@ -20,6 +20,7 @@ from analytics.events import event_record
 from core.clock import now, window_open
 from core.exceptions import ApplicationError
 from points.models import Account, Coupon, Level, Order, Product, StockLog, Store, Transaction
+from points.models import Entry as LedgerEntry
 from points.selectors import growth_total
 from points.services.ledger import account_for_user, account_sink, ledger_post
 
@@ -73,11 +74,19 @@ def product_on_sale(product: Product, *, at: dt.datetime | None = None) -> bool:
     return window_open(active=product.is_active, starts_at=product.starts_at, ends_at=product.ends_at, at=at)
 
 
-def wallet_and_sink_lock(user) -> tuple[Account, Account]:
-    """Serialise one user's redemptions: lock the wallet (and the sink) in id order, as the ledger does."""
-    wallet, sink = account_for_user(user), account_sink()
+def wallet_and_sink_lock(user, *, sink: Account | None = None) -> tuple[Account, Account]:
+    """Serialise one user's redemptions: lock the wallet and a sink in id order, as the ledger does.
+    The sink is the user's shard (see account_sink), so other users' redemptions go on meanwhile."""
+    wallet, sink = account_for_user(user), sink or account_sink(shard_of=user.pk)
     list(Account.objects.filter(pk__in=[wallet.pk, sink.pk]).order_by("pk").select_for_update())
     return wallet, sink
+
+
+def _order_sink(order: Order) -> Account:
+    """The sink the order's points went to, so a refund takes them back from there: the shard its
+    redemption paid, or the main sink (group-buys pay it from escrow; orders from before the shards)."""
+    legs = LedgerEntry.objects.filter(transaction_id=order.transaction_id, account__kind=Account.Kind.SINK)
+    return Account.objects.filter(pk__in=legs.values("account_id")).first() or account_sink()
 
 
 def product_redeemed_quantity(*, user, product: Product) -> int:
@@ -218,7 +227,7 @@ def order_place(
 ) -> Order:
     """Inside the caller's transaction, with the wallet and sink locked: check the level, delivery,
     per-user limit and stock; create the order, debit `points` (nothing at 0), take the stock with a
-    conditional UPDATE, issue vouchers, and apply the first-redemption referral rules. The mall's
+    conditional UPDATE (last), issue vouchers, and apply the first-redemption referral rules. The mall's
     redemptions and a bargain's purchase both come through here."""
     product_level_check(user=user, level=product.level_required)
     store = None
@@ -250,10 +259,6 @@ def order_place(
             actor=user,
             metadata={"order": order.pk, "product": product.pk, "quantity": quantity, **(metadata or {})},
         )
-    if product.stock is not None:
-        taken = Product.objects.filter(pk=product.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
-        if taken != 1:
-            raise out_of_stock()  # rolls back the order and the debit with it
     if product.kind in (Product.Kind.VOUCHER, Product.Kind.COUPON):
         coupons_issue(order=order, product=product)
         order.status = Order.Status.FULFILLED  # the codes are the goods
@@ -263,6 +268,12 @@ def order_place(
         event_record(user=user, kind="redeemed", amount=points, ref=f"order:{order.pk}")
     if order_is_first_redemption(order=order):
         referral_hook_call("referral_trigger", user=user)
+    if product.stock is not None:
+        # Last, so the product's row is locked only from here to commit: a flash sale's buyers
+        # queue on it for this statement alone, not for the whole redemption.
+        taken = Product.objects.filter(pk=product.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
+        if taken != 1:
+            raise out_of_stock()  # rolls back the order, the debit and the vouchers with it
     return order
 
 
@@ -294,7 +305,7 @@ def redemption_cancel(*, order: Order, actor=None, by_customer: bool = False) ->
         is_voucher = order.product.kind != Product.Kind.PHYSICAL
         if by_customer and order.status == Order.Status.FULFILLED and not is_voucher:
             raise ApplicationError("invalid_state", _("This order was already sent; ask the store."), 409)
-        wallet, sink = wallet_and_sink_lock(order.user)
+        wallet, sink = wallet_and_sink_lock(order.user, sink=_order_sink(order))
         coupons = list(Coupon.objects.select_for_update().filter(order=order).order_by("pk"))
         if by_customer and any(c.status == Coupon.Status.EXPIRED for c in coupons):
             raise ApplicationError("coupon_expired", _("This voucher has expired."), 409)

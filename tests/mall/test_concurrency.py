@@ -131,3 +131,56 @@ def test_twenty_new_users_race_for_the_demo_voucher_over_http():
     assert voucher.stock == 0
     assert sorted(wallet_balance(user=u) for u in users) == [20] * 5 + [100] * 15
     assert ledger_audit().ok
+
+
+def _users_on_shards(count: int) -> list:
+    """Users whose ids fall on different sink shards."""
+    from points.services.ledger import SINK_SHARDS
+
+    users, shards = [], set()
+    while len(users) < count:
+        user = UserFactory()
+        if user.pk % SINK_SHARDS not in shards:
+            shards.add(user.pk % SINK_SHARDS)
+            users.append(user)
+    return users
+
+
+def test_a_redemption_in_progress_does_not_hold_up_another_users():
+    """Both used to lock the one sink row until commit; now each user pays their own sink shard."""
+    first, second = _users_on_shards(2)
+    for user in (first, second):
+        give_points(user, 100)
+    slow_product, other_product = ProductFactory(price=30), ProductFactory(price=20)
+    first_placed, release = threading.Event(), threading.Event()
+
+    def slow_redemption():
+        from django.db import transaction
+
+        with transaction.atomic():
+            order = redemption_create(user=first, product_id=slow_product.pk)
+            first_placed.set()
+            release.wait(10)  # holding every lock its redemption took
+        return order
+
+    def quick_redemption():
+        from django.db import transaction
+
+        first_placed.wait(10)
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")
+                return redemption_create(user=second, product_id=other_product.pk)
+        finally:
+            release.set()
+
+    results = run_threads([slow_redemption, quick_redemption])
+
+    assert all(isinstance(r, Order) for r in results), results
+    sinks = {
+        order.pk: order.transaction.entries.get(amount__gt=0).account.code
+        for order in Order.objects.select_related("transaction")
+    }
+    assert len(set(sinks.values())) == 2  # two shards
+    assert ledger_audit().ok
