@@ -56,18 +56,32 @@ def _streak_runs(days: list[dt.date]) -> tuple[int, int]:
     return current, best
 
 
+# The streak's time and score move only when the streak or its last day changes: a check-in that
+# does not extend the run keeps the moment it was reached (earlier ranks higher on a tie).
+_STREAK_UPSERT = """
+INSERT INTO checkin_standing AS s (challenge_id, user_id, winnings, winnings_at, winnings_score,
+    streak, best_streak, streak_date, streak_at, streak_score)
+VALUES (%s, %s, 0, NULL, 0, %s, %s, %s, %s, %s)
+ON CONFLICT (challenge_id, user_id) DO UPDATE SET
+    streak = excluded.streak,
+    best_streak = excluded.best_streak,
+    streak_date = excluded.streak_date,
+    streak_at = CASE WHEN s.streak = excluded.streak AND s.streak_date IS NOT DISTINCT FROM excluded.streak_date
+        THEN s.streak_at ELSE excluded.streak_at END,
+    streak_score = CASE WHEN s.streak = excluded.streak AND s.streak_date IS NOT DISTINCT FROM excluded.streak_date
+        THEN s.streak_score ELSE excluded.streak_score END
+RETURNING *
+"""
+
+
 def standing_update_streak(*, challenge: Challenge, user, at: dt.datetime) -> Standing:
-    """Recompute the user's streak in `challenge` from their check-in days (a makeup may close a gap)."""
+    """Recompute the user's streak in `challenge` from their check-in days (a makeup may close a
+    gap), in one upsert: a check-in's hot path makes no separate read, insert and update of it."""
     days = list(CheckIn.objects.filter(challenge=challenge, user=user).values_list("local_date", flat=True))
     current, best = _streak_runs(days)
     last = max(days) if days else None
-    standing, _ = Standing.objects.select_for_update().get_or_create(challenge=challenge, user=user)
-    if (standing.streak, standing.streak_date) != (current, last):
-        standing.streak_at = at
-    standing.streak, standing.best_streak, standing.streak_date = current, best, last
-    standing.streak_score = rules.board_score(current, standing.streak_at)
-    standing.save(update_fields=["streak", "best_streak", "streak_date", "streak_at", "streak_score"])
-    return standing
+    params = [challenge.pk, user.pk, current, best, last, at, rules.board_score(current, at)]
+    return next(iter(Standing.objects.raw(_STREAK_UPSERT, params)))
 
 
 _STREAK_FIELDS = ["streak", "best_streak", "streak_date", "streak_at", "streak_score"]
