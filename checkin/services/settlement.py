@@ -3,16 +3,18 @@
 Three steps, each its own database transaction:
 
 1. Decide (`_settlement_decide`): lock the round row, and if it has no Settlement yet, read the pool
-   balance and the entries, decide the outcome and every entry's payout, and write them (the
-   Settlement row, unique per round, plus bulk UPDATEs of the entries). Points that leave the pool
-   in one piece (a rollover into the next round, or bonus and rolled-in points returned to issuance
-   when stakes are refunded) are posted here too. A second run finds the Settlement and skips this.
+   balance and the entries' totals (one aggregate query), decide the outcome, and write every
+   entry's status and payout with one statement (on PostgreSQL the split is computed in SQL, equal
+   to checkin.rules.split_pool; the settlement never holds the round's entries in memory), plus
+   the Settlement row, unique per round. Points that leave the pool in one piece (a rollover into
+   the next round, or bonus and rolled-in points returned to issuance when stakes are refunded)
+   are posted here too. A second run finds the Settlement and skips this.
 2. Pay, in batches (`_settlement_pay_batch`): lock the Settlement row, take the next `batch_size`
-   entries with a payout and no `paid_at`, post their ledger transactions (one bulk
-   `ledger_post_batch` for winners' payouts; refunds one by one with `refund_of` so that expiry
-   lots come back), and mark them paid with one UPDATE. Every payout's idempotency key names its
-   entry, and the ledger skips keys already posted: a crash loses at most the batch in flight, and
-   running again, or twice at once (the row lock serialises them), pays each entry exactly once.
+   entries with a payout and no `paid_at` (a partial index holds just those), post them (winners:
+   one ledger transaction per batch, the pool's leg and a leg per wallet, keyed by the batch's
+   first and last entry; refunds one by one with `refund_of` so that expiry lots come back), and
+   mark them paid in the same database transaction. A crash loses at most the batch in flight,
+   and running again, or twice at once (the row lock serialises them), pays each entry exactly once.
 3. Finish (`_settlement_finish`): with nothing left unpaid, check the pool account is empty and
    mark the settlement done and the round settled (or cancelled).
 """
@@ -36,12 +38,10 @@ from core.db import update_rows
 from core.exceptions import ApplicationError
 from points.models import Account, Transaction
 from points.services.ledger import (
-    Posting,
     account_for_user,
     account_issuance,
     account_pool,
     ledger_post,
-    ledger_post_batch,
 )
 
 logger = logging.getLogger(__name__)
@@ -350,18 +350,19 @@ def _settlement_pay_batch(*, settlement_id: int, batch_size: int) -> int:
         title = round_.challenge.title
         meta = {"challenge": round_.challenge_id, "round": round_.pk}
         if settlement.outcome == Settlement.Outcome.PAID:
-            memo = f"挑战奖金: {title}"[:200]
-            ledger_post_batch(
+            # One balanced transaction per batch: the pool's leg and a leg per winner's wallet.
+            # The key names the batch's entries; their paid_at is written in the same database
+            # transaction, so no entry can be paid by two batches.
+            first, last = batch[0][0], batch[-1][0]
+            ledger_post(
                 kind=Transaction.Kind.PAYOUT,
-                postings=[
-                    Posting(
-                        key=f"checkin:payout:entry:{pk}",
-                        legs=[(pool.pk, -payout), (wallets[user_id], payout)],
-                        memo=memo,
-                        metadata={**meta, "entry": pk},
-                    )
-                    for pk, user_id, payout, _stake_txn in batch
+                key=f"checkin:payout:round:{round_.pk}:entries:{first}-{last}",
+                legs=[
+                    (pool.pk, -sum(payout for _pk, _user_id, payout, _stake_txn in batch)),
+                    *((wallets[user_id], payout) for _pk, user_id, payout, _stake_txn in batch),
                 ],
+                memo=f"挑战奖金: {title}"[:200],
+                metadata={**meta, "entries": [first, last], "count": len(batch)},
             )
         else:
             for pk, user_id, payout, stake_txn_id in batch:

@@ -22,7 +22,7 @@ from core.db import insert_rows, update_rows
 from core.exceptions import ApplicationError
 from points.models import Account, Entry, Lot, LotUse, Transaction
 
-Leg = tuple[Account | int, int]  # an account, or its id (ledger_post_batch only)
+Leg = tuple[Account | int, int]  # an account, or its id
 
 
 @dataclass
@@ -79,11 +79,6 @@ def account_escrow(group_id: int) -> Account:
     return system_account(f"escrow:group:{group_id}", Account.Kind.ESCROW)
 
 
-def _lock_accounts(account_ids) -> dict[int, Account]:
-    """Lock rows in id order: every posting takes locks in the same order, so none deadlock."""
-    return {a.pk: a for a in Account.objects.filter(pk__in=set(account_ids)).order_by("pk").select_for_update()}
-
-
 # -- validation ---------------------------------------------------------------------------------
 
 
@@ -105,7 +100,7 @@ def insufficient_points() -> ApplicationError:
 def _same_or_conflict(existing: Transaction, kind: str, legs: list[Leg]) -> Transaction:
     """A key posted again returns the first transaction, unless it is being reused for something else."""
     posted = sorted(existing.entries.values_list("account_id", "amount"))
-    if existing.kind != kind or posted != sorted((account.pk, amount) for account, amount in legs):
+    if existing.kind != kind or posted != sorted((_pk(account), amount) for account, amount in legs):
         raise ApplicationError(
             "idempotency_key_conflict", _("This request key was already used for a different operation."), 409
         )
@@ -132,7 +127,7 @@ def ledger_post(
         existing = Transaction.objects.filter(key=key).first()
         if existing is not None:
             return _same_or_conflict(existing, kind, legs)
-        locked = _lock_accounts(account.pk for account, _ in legs)
+        locked = _lock_balances(_pk(account) for account, _ in legs)
         # Another posting of this key may have committed while we waited for the locks.
         existing = Transaction.objects.filter(key=key).first()
         if existing is not None:
@@ -140,11 +135,11 @@ def ledger_post(
 
         new_balances = {}
         for account, amount in legs:
-            current = locked[account.pk]
-            new_balance = current.balance + amount
-            if new_balance < 0 and current.kind != Account.Kind.ISSUANCE:
+            pk = _pk(account)
+            balance, account_kind = locked[pk]
+            if balance + amount < 0 and account_kind != Account.Kind.ISSUANCE:
                 raise insufficient_points()
-            new_balances[account.pk] = new_balance
+            new_balances[pk] = balance + amount
 
         try:
             with transaction.atomic():
@@ -155,16 +150,32 @@ def ledger_post(
             # A posting on other accounts took the key first.
             return _same_or_conflict(Transaction.objects.get(key=key), kind, legs)
 
-        entries = Entry.objects.bulk_create(
-            Entry(transaction=txn, account_id=account.pk, amount=amount, balance_after=new_balances[account.pk])
-            for account, amount in legs
+        # Set-based, so a transaction of many legs (a settlement batch) costs a few statements.
+        rows = [(txn.pk, _pk(account), amount, new_balances[_pk(account)], txn.created_at) for account, amount in legs]
+        entry_ids = insert_rows(
+            Entry, ["transaction_id", "account_id", "amount", "balance_after", "created_at"], rows, returning="id"
         )
+        update_rows(Account, ["balance"], list(new_balances.items()))
         for account, _amount in legs:
-            Account.objects.filter(pk=account.pk).update(balance=new_balances[account.pk])
-            account.balance = new_balances[account.pk]
+            if isinstance(account, Account):
+                account.balance = new_balances[account.pk]
         if settings.POINTS_EXPIRY_ENABLED:
-            _track_lots([(locked[e.account_id], e) for e in entries], refund_of=refund_of, expire_lot=_expire_lot)
+            _track_lots(_entries_with_accounts(entry_ids, rows, locked), refund_of=refund_of, expire_lot=_expire_lot)
     return txn
+
+
+def _entries_with_accounts(entry_ids, rows, locked) -> list[tuple[Account, Entry]]:
+    """(account, entry) pairs for lot tracking, from the ids and rows just written."""
+    pairs = []
+    for entry_id, (txn_id, pk, amount, balance_after, _at) in zip(entry_ids, rows, strict=True):
+        account = Account(pk=pk, kind=locked[pk][1], balance=balance_after)
+        pairs.append(
+            (
+                account,
+                Entry(pk=entry_id, transaction_id=txn_id, account_id=pk, amount=amount, balance_after=balance_after),
+            )
+        )
+    return pairs
 
 
 def ledger_post_batch(*, kind: str, postings: list[Posting], actor=None) -> int:
@@ -207,12 +218,7 @@ def ledger_post_batch(*, kind: str, postings: list[Posting], actor=None) -> int:
         )
         update_rows(Account, ["balance"], [(pk, b) for pk, b in balances.items() if b != locked[pk][0]])
         if settings.POINTS_EXPIRY_ENABLED:
-            accounts = {pk: Account(pk=pk, kind=k, balance=balances[pk]) for pk, (_b, k) in locked.items()}
-            entries = [
-                (accounts[pk], Entry(pk=entry_id, transaction_id=txn_id, account_id=pk, amount=amount))
-                for entry_id, (txn_id, pk, amount, _after, _at) in zip(entry_ids, rows, strict=True)
-            ]
-            _track_lots(entries, refund_of=None, expire_lot=None)
+            _track_lots(_entries_with_accounts(entry_ids, rows, locked), refund_of=None, expire_lot=None)
     return len(todo)
 
 
@@ -221,7 +227,8 @@ def _pk(account) -> int:
 
 
 def _lock_balances(account_ids) -> dict[int, tuple[int, str]]:
-    """Lock rows in id order (as _lock_accounts): account id -> (balance, kind), no instances."""
+    """Lock rows in id order: every posting takes locks in the same order, so none deadlock.
+    Returns account id -> (balance, kind), without building an instance per account."""
     rows = Account.objects.filter(pk__in=set(account_ids)).order_by("pk").select_for_update()
     return {pk: (balance, kind) for pk, balance, kind in rows.values_list("pk", "balance", "kind")}
 

@@ -65,3 +65,12 @@ def balance(user) -> int:
     account = account_for_user(user)
     account.refresh_from_db()
     return account.balance
+
+
+def payout_legs() -> int:
+    """Winners paid so far: a settlement batch is one transaction with a leg per winner's wallet."""
+    from points.models import Account
+    from points.models import Entry as LedgerEntry
+
+    legs = LedgerEntry.objects.filter(transaction__kind=Transaction.Kind.PAYOUT, account__kind=Account.Kind.USER)
+    return legs.count()

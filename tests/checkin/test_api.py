@@ -8,10 +8,9 @@ from django.core.management import call_command
 
 from checkin import demo
 from checkin.models import Challenge, Round, SubscribeCredit
-from points.models import Transaction
 from points.services.audit import ledger_audit
 from points.services.ledger import account_pool
-from tests.checkin.factories import ChallengeFactory, MultiDayChallengeFactory, at, balance, fund
+from tests.checkin.factories import ChallengeFactory, MultiDayChallengeFactory, at, balance, fund, payout_legs
 from tests.conftest import client_for
 from tests.factories import UserFactory
 
@@ -78,7 +77,7 @@ def test_three_users_stake_two_show_up_and_the_pool_is_paid_once_one_to_three(ea
         call_command("settle_rounds")
     round_ = Round.objects.get(challenge=early_bird, start_date=D + dt.timedelta(days=1))
     assert account_pool(round_.pk).balance == 0
-    assert Transaction.objects.filter(kind=Transaction.Kind.PAYOUT).count() == 2
+    assert payout_legs() == 2
     won = [balance(u) - (100 - stake) for u, stake in zip(users, [10, 30, 20], strict=True)]
     assert won[0] + won[1] == 160 and won[2] == 0
     assert abs(won[1] - 3 * won[0]) <= 3  # 1:3 within a point of each share

@@ -18,7 +18,7 @@ from core.exceptions import ApplicationError
 from points.models import Account, Lot, Transaction
 from points.services.audit import ledger_audit
 from points.services.ledger import account_pool
-from tests.checkin.factories import ChallengeFactory, MultiDayChallengeFactory, at, balance, fund
+from tests.checkin.factories import ChallengeFactory, MultiDayChallengeFactory, at, balance, fund, payout_legs
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ class TestOutcomes:
         assert pool_left(entries[0].round_id) == 0
         assert [e.status for e in Entry.objects.order_by("pk")] == ["won", "won", "lost"]
         assert Round.objects.get().status == Round.Status.SETTLED
-        assert Transaction.objects.filter(kind=Transaction.Kind.PAYOUT).count() == 2
+        assert payout_legs() == 2
         assert_ledger_ok()
 
     def test_running_again_pays_nothing_more(self):
@@ -79,7 +79,7 @@ class TestOutcomes:
         again = settle(entries[0].round_id)
         assert again.state == Settlement.State.DONE
         assert [balance(u) for u in users] == before
-        assert Transaction.objects.filter(kind=Transaction.Kind.PAYOUT).count() == 2
+        assert payout_legs() == 2
 
     def test_equal_rule_returns_stakes_and_shares_the_rest_equally(self):
         challenge = ChallengeFactory(bonus=100, split_rule=Challenge.SplitRule.EQUAL)
@@ -227,7 +227,7 @@ class TestExactlyOnce:
         stakes = [10, 20, 30, 40, 50, 60, 70]
         users, entries = play(challenge, stakes, checkers=range(7))
         round_id = entries[0].round_id
-        real = settlement_module.ledger_post_batch
+        real = settlement_module.ledger_post
         calls = {"n": 0}
 
         def crash_after_two_batches(**kwargs):
@@ -237,7 +237,7 @@ class TestExactlyOnce:
             return real(**kwargs)
 
         with (
-            mock.patch.object(settlement_module, "ledger_post_batch", side_effect=crash_after_two_batches),
+            mock.patch.object(settlement_module, "ledger_post", side_effect=crash_after_two_batches),
             pytest.raises(RuntimeError, match="worker killed"),
         ):
             settle(round_id, batch_size=2)
@@ -246,7 +246,7 @@ class TestExactlyOnce:
         settlement = Settlement.objects.get()
         assert settlement.state == Settlement.State.PAYING and settlement.batches == 2
         assert Entry.objects.filter(paid_at__isnull=False).count() == 4
-        assert Transaction.objects.filter(kind=Transaction.Kind.PAYOUT).count() == 4
+        assert payout_legs() == 4
         assert Round.objects.get().status == Round.Status.SETTLING
         with time_machine.travel(AFTER, tick=False):
             assert rounds_due() == [round_id]  # the nightly job picks it up again
@@ -254,7 +254,7 @@ class TestExactlyOnce:
         settlement = settle(round_id, batch_size=2)
 
         assert settlement.state == Settlement.State.DONE and settlement.batches == 4
-        assert Transaction.objects.filter(kind=Transaction.Kind.PAYOUT).count() == 7
+        assert payout_legs() == 7
         pool = sum(stakes) + 100
         expected = {e.pk: pool * e.stake // sum(stakes) for e in entries}
         paid = {e.pk: e.payout for e in Entry.objects.all()}
@@ -285,7 +285,7 @@ class TestExactlyOnce:
             call_command("settle_rounds")
             call_command("settle_rounds")
         assert [balance(u) for u in users] == [130, 190, 80]
-        assert Transaction.objects.filter(kind=Transaction.Kind.PAYOUT).count() == 2
+        assert payout_legs() == 2
 
     def test_the_nightly_run_reports_a_failing_round_and_still_settles_the_others(self):
         first = ChallengeFactory()
@@ -336,7 +336,7 @@ def test_two_settlements_at_once_pay_once():
 
     assert errors == []
     assert Settlement.objects.count() == 1
-    assert Transaction.objects.filter(kind=Transaction.Kind.PAYOUT).count() == 12
+    assert payout_legs() == 12
     pool = sum(stakes) + 100
     assert sum(balance(u) for u in users) == 100 * 12 - sum(stakes) + pool
     assert pool_left(round_id) == 0

@@ -16,8 +16,7 @@ from checkin.services import challenge_join, checkin_create
 from checkin.tasks import settle_round_task
 from core.celery import app
 from core.clock import local_today
-from points.models import Transaction
-from tests.checkin.factories import ChallengeFactory, at, balance, fund
+from tests.checkin.factories import ChallengeFactory, at, balance, fund, payout_legs
 from tests.factories import UserFactory
 
 
@@ -106,4 +105,4 @@ def test_a_real_worker_settles_a_round():
     assert b"settle_round_task" in output
     assert settlement.outcome == Settlement.Outcome.PAID
     assert [balance(u) for u in users] == [90 + 140, 70]
-    assert Transaction.objects.filter(kind=Transaction.Kind.PAYOUT).count() == 1
+    assert payout_legs() == 1

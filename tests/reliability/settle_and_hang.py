@@ -22,12 +22,12 @@ from django.core.management import call_command  # noqa: E402
 from checkin.services import settlement  # noqa: E402
 
 round_id, batch_size, hang_at = (int(arg) for arg in sys.argv[1:4])
-real_post_batch = settlement.ledger_post_batch
+real_post = settlement.ledger_post
 posted = {"batches": 0}
 
 
 def post_then_maybe_hang(**kwargs):
-    result = real_post_batch(**kwargs)
+    result = real_post(**kwargs)
     posted["batches"] += 1
     print(f"posted batch {posted['batches']}", flush=True)
     if posted["batches"] == hang_at:
@@ -36,6 +36,6 @@ def post_then_maybe_hang(**kwargs):
     return result
 
 
-settlement.ledger_post_batch = post_then_maybe_hang
+settlement.ledger_post = post_then_maybe_hang
 call_command("settle_rounds", "--round", str(round_id), "--batch-size", str(batch_size))
 print("finished", flush=True)
