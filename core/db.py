@@ -43,24 +43,31 @@ def insert_rows(
     returning: str | None = None,
     conflict: list[str] | None = None,
     update: list[str] | None = None,
+    same: dict | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> list:
     """INSERT `rows` (tuples of plain values for `fields`, foreign keys by id) in statements of
-    `batch_size` rows. With `returning`, the value of that field for each row, in the order of `rows`.
+    `batch_size` rows; `same` gives the fields whose value every row shares (sent once, not once
+    per row). With `returning`, the value of that field for each row, in the order of `rows`.
     With `conflict` (the unique fields) and `update`, an upsert that overwrites `update` fields.
     Pass every value the row needs: defaults and `auto_now_add` are not applied on PostgreSQL."""
     if not rows:
         return []
+    same = same or {}
     connection = _connection(model)
     if connection.vendor != "postgresql":
+        fields, rows = [*fields, *same], [(*row, *same.values()) for row in rows]
         return _insert_rows_orm(
             model, fields, rows, returning=returning, conflict=conflict, update=update, batch_size=batch_size
         )
     quote = connection.ops.quote_name
     columns = _columns(model, fields)
+    shared = _columns(model, list(same))
     table = quote(model._meta.db_table)
-    names = ", ".join(quote(field.column) for field in columns)
-    selected = ", ".join(f"v.{quote(field.column)}" for field in columns)
+    names = ", ".join(quote(field.column) for field in [*columns, *shared])
+    selected = ", ".join(
+        [f"v.{quote(field.column)}" for field in columns] + [f"%s::{field.db_type(connection)}" for field in shared]
+    )
     sql = f"INSERT INTO {table} ({names}) SELECT {selected} FROM {_unnest(columns, connection)}"
     if conflict:
         targets = ", ".join(quote(field.column) for field in _columns(model, conflict))
@@ -74,7 +81,9 @@ def insert_rows(
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             batch = rows[start : start + batch_size]
-            params = [_array_param(field, [row[i] for row in batch]) for i, field in enumerate(columns)]
+            # The shared values come first in the statement (its SELECT list), then the arrays.
+            params = [_array_param(field, [value])[0] for field, value in zip(shared, same.values(), strict=True)]
+            params += [_array_param(field, [row[i] for row in batch]) for i, field in enumerate(columns)]
             cursor.execute(sql, params)
             if returning:
                 result.extend(value for (value,) in cursor.fetchall())

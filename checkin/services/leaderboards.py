@@ -84,8 +84,7 @@ def standing_update_streak(*, challenge: Challenge, user, at: dt.datetime) -> St
     return next(iter(Standing.objects.raw(_STREAK_UPSERT, params)))
 
 
-_STREAK_FIELDS = ["streak", "best_streak", "streak_date", "streak_at", "streak_score"]
-_NO_STREAK = (0, 0, None, None, 0)
+_NO_STREAK = {"streak": 0, "best_streak": 0, "streak_date": None, "streak_at": None, "streak_score": 0}
 
 
 def standings_update_winnings(*, challenge_id: int, user_ids: list[int]) -> None:
@@ -100,21 +99,14 @@ def standings_update_winnings(*, challenge_id: int, user_ids: list[int]) -> None
         .annotate(total=Sum("payout"), reached=Max("qualified_at"))
     )
     # New standings start with no streak; existing ones keep theirs (only winnings are updated).
-    rows = [
-        (
-            challenge_id,
-            row["user_id"],
-            row["total"],
-            row["reached"],
-            rules.board_score(row["total"], row["reached"]),
-            *_NO_STREAK,
-        )
-        for row in totals
-    ]
     insert_rows(
         Standing,
-        ["challenge_id", "user_id", "winnings", "winnings_at", "winnings_score", *_STREAK_FIELDS],
-        rows,
+        ["user_id", "winnings", "winnings_at", "winnings_score"],
+        [
+            (row["user_id"], row["total"], row["reached"], rules.board_score(row["total"], row["reached"]))
+            for row in totals
+        ],
+        same={"challenge_id": challenge_id, **_NO_STREAK},
         conflict=["challenge", "user"],
         update=["winnings", "winnings_at", "winnings_score"],
     )

@@ -153,7 +153,11 @@ def ledger_post(
         # Set-based, so a transaction of many legs (a settlement batch) costs a few statements.
         rows = [(txn.pk, _pk(account), amount, new_balances[_pk(account)], txn.created_at) for account, amount in legs]
         entry_ids = insert_rows(
-            Entry, ["transaction_id", "account_id", "amount", "balance_after", "created_at"], rows, returning="id"
+            Entry,
+            ["account_id", "amount", "balance_after"],
+            [row[1:4] for row in rows],
+            same={"transaction_id": txn.pk, "created_at": txn.created_at},
+            returning="id",
         )
         update_rows(Account, ["balance"], list(new_balances.items()))
         for account, _amount in legs:

@@ -41,3 +41,78 @@ def test_nulls_and_datetimes_on_postgresql():
     assert bulk_update_by_pk(User, users, ["last_login"]) == 3
     got = dict(User.objects.filter(pk__in=[u.pk for u in users]).values_list("pk", "last_login"))
     assert got == {users[0].pk: stamp + dt.timedelta(hours=1), users[1].pk: None, users[2].pk: None}
+
+
+def _events(rows):
+    from analytics.models import Event
+
+    return sorted(Event.objects.values_list("user_id", "kind", "amount", "ref", "channel"))
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_insert_rows_returns_ids_in_order_and_matches_the_orm_fallback():
+    import datetime as dt
+
+    from analytics.models import Event
+    from core.db import _insert_rows_orm, insert_rows
+
+    users = UserFactory.create_batch(3)
+    at = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    rows = [(u.pk, 10 * i, f"r{i}") for i, u in enumerate(users)]
+    ids = insert_rows(
+        Event,
+        ["user_id", "amount", "ref"],
+        rows,
+        same={"kind": "won", "at": at, "channel": "c"},
+        returning="id",
+        batch_size=2,
+    )
+    assert [Event.objects.get(pk=pk).ref for pk in ids] == ["r0", "r1", "r2"]  # each id is its row's
+    via_sql = _events(rows)
+    Event.objects.all().delete()
+    fallback = [(*row, "won", at, "c") for row in rows]
+    _insert_rows_orm(
+        Event,
+        ["user_id", "amount", "ref", "kind", "at", "channel"],
+        fallback,
+        returning=None,
+        conflict=None,
+        update=None,
+        batch_size=2,
+    )
+    assert _events(rows) == via_sql == sorted((u.pk, "won", 10 * i, f"r{i}", "c") for i, u in enumerate(users))
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_insert_rows_upsert_overwrites_only_the_named_fields():
+    from checkin.models import Standing
+    from core.db import insert_rows
+    from tests.checkin.factories import ChallengeFactory
+
+    challenge, user = ChallengeFactory(), UserFactory()
+    Standing.objects.create(challenge=challenge, user=user, streak=4, best_streak=6, winnings=5)
+    insert_rows(
+        Standing,
+        ["user_id", "winnings", "winnings_score"],
+        [(user.pk, 50, 7)],
+        same={"challenge_id": challenge.pk, "streak": 0, "best_streak": 0, "streak_score": 0},
+        conflict=["challenge", "user"],
+        update=["winnings", "winnings_score"],
+    )
+    standing = Standing.objects.get()
+    assert (standing.winnings, standing.winnings_score, standing.streak, standing.best_streak) == (50, 7, 4, 6)
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_update_rows_writes_json_and_nothing_for_no_rows():
+    from core.db import update_rows
+    from points.models import Transaction
+
+    txn = Transaction.objects.create(kind="bulk_grant", key="k1", metadata={"a": 1})
+    assert update_rows(Transaction, ["metadata", "memo"], [(txn.pk, {"b": [1, 2]}, "m")]) == 1
+    txn.refresh_from_db()
+    assert (txn.metadata, txn.memo) == ({"b": [1, 2]}, "m")
+    assert update_rows(Transaction, ["memo"], []) == 0
