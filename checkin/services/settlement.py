@@ -375,8 +375,10 @@ def _settlement_pay_batch(*, settlement_id: int, batch_size: int) -> int:
                     metadata={**meta, "entry": pk},
                     refund_of=Transaction(pk=stake_txn_id) if stake_txn_id else None,
                 )
-        # The batch is the first unpaid entries by id, and only this lock holder pays them.
-        unpaid.filter(pk__lte=batch[-1][0]).update(paid_at=now())
+        # By primary key: a filter on the round made PostgreSQL walk the round's whole index for
+        # every batch (EXPLAIN: 1,000,000 rows removed by filter per batch of a 1,000,000 round).
+        paid_at = now()
+        update_rows(Entry, ["paid_at"], [(pk, paid_at) for pk, _user_id, _payout, _stake_txn in batch])
         Settlement.objects.filter(pk=settlement.pk).update(batches=F("batches") + 1)
         if settlement.outcome == Settlement.Outcome.PAID:
             events_record_bulk(
