@@ -332,19 +332,24 @@ def _wallet_ids(user_ids: set[int]) -> dict[int, int]:
     return wallets
 
 
-def _settlement_pay_batch(*, settlement_id: int, batch_size: int) -> int:
-    """Pay the next batch; returns how many entries it paid (0: nothing left)."""
+def _settlement_pay_batch(*, settlement_id: int, batch_size: int, after: int = 0) -> tuple[int, int]:
+    """Pay the next batch; returns (how many entries it paid (0: nothing left), the last entry id).
+
+    `after`: an entry id below which nothing is left unpaid (the previous batch's last). Batches
+    pay the first unpaid entries in id order, so starting past it skips nothing; it lets the scan
+    of the unpaid index start at this batch instead of walking the index entries that earlier
+    batches left behind until VACUUM."""
     with transaction.atomic():
         settlement = (
             Settlement.objects.select_for_update(of=("self",)).select_related("round__challenge").get(pk=settlement_id)
         )
         if settlement.state == Settlement.State.DONE:
-            return 0
+            return 0, after
         round_ = settlement.round
-        unpaid = Entry.objects.filter(round=round_, payout__gt=0, paid_at__isnull=True)
+        unpaid = Entry.objects.filter(round=round_, payout__gt=0, paid_at__isnull=True, pk__gt=after)
         batch = list(unpaid.order_by("pk").values_list("pk", "user_id", "payout", "stake_txn_id")[:batch_size])
         if not batch:
-            return 0
+            return 0, after
         pool = account_pool(round_.pk)
         wallets = _wallet_ids({user_id for _pk, user_id, _payout, _stake_txn in batch})
         title = round_.challenge.title
@@ -389,7 +394,7 @@ def _settlement_pay_batch(*, settlement_id: int, batch_size: int) -> int:
             standings_update_winnings(challenge_id=round_.challenge_id, user_ids=user_ids)
             challenge_id = round_.challenge_id
             transaction.on_commit(lambda: board_push_winnings(challenge_id=challenge_id, user_ids=user_ids))
-    return len(batch)
+    return len(batch), batch[-1][0]
 
 
 # -- step 3: finish -----------------------------------------------------------------------------
@@ -417,8 +422,9 @@ def _settlement_finish(*, settlement_id: int) -> Settlement:
 
 
 def _run(settlement: Settlement, batch_size: int) -> Settlement:
-    while _settlement_pay_batch(settlement_id=settlement.pk, batch_size=batch_size):
-        pass
+    paid, after = 1, 0
+    while paid:
+        paid, after = _settlement_pay_batch(settlement_id=settlement.pk, batch_size=batch_size, after=after)
     return _settlement_finish(settlement_id=settlement.pk)
 
 
