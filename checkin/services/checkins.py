@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, When
 from django.utils.translation import gettext as _
 
@@ -123,6 +123,34 @@ def _count_checkin(entry: Entry, at: dt.datetime) -> None:
     )
 
 
+_CHECKIN_INSERT = """
+INSERT INTO checkin_checkin (entry_id, user_id, challenge_id, local_date, checked_in_at, makeup, note, image_url)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+
+
+def _checkin_insert(
+    *, entry: Entry, user, challenge: Challenge, day: dt.date, at: dt.datetime, note: str, image_url: str
+):
+    """Insert today's check-in, or return None when the day already has one. One statement: no
+    read before it and no savepoint around it (the unique constraints decide, as in a race)."""
+    checkin = CheckIn(
+        entry=entry, user=user, challenge=challenge, local_date=day, checked_in_at=at, note=note, image_url=image_url
+    )
+    with connection.cursor() as cursor:
+        ops = connection.ops
+        params = [entry.pk, user.pk, challenge.pk, ops.adapt_datefield_value(day), ops.adapt_datetimefield_value(at)]
+        cursor.execute(_CHECKIN_INSERT, [*params, False, note, image_url])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    checkin.pk = row[0]
+    checkin._state.adding = False
+    return checkin
+
+
 def checkin_create(*, user, challenge: Challenge, note: str = "", image_url: str = "") -> tuple[CheckIn, bool]:
     """Check in for today's business day. Returns (check-in, created).
 
@@ -143,24 +171,12 @@ def checkin_create(*, user, challenge: Challenge, note: str = "", image_url: str
     entry = _entry_for_day(user=user, challenge=challenge, day=day)
     if entry is None:
         raise ApplicationError("not_enrolled", _("You are not enrolled in today's round."), 404)
-    existing = CheckIn.objects.filter(entry=entry, local_date=day).first()
-    if existing is not None:
-        return existing, False
-
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                checkin = CheckIn.objects.create(
-                    entry=entry,
-                    user=user,
-                    challenge=challenge,
-                    local_date=day,
-                    checked_in_at=at,
-                    note=note,
-                    image_url=image_url,
-                )
-        except IntegrityError:
-            # Another request for the same day won the race: answer with its check-in.
+        checkin = _checkin_insert(
+            entry=entry, user=user, challenge=challenge, day=day, at=at, note=note, image_url=image_url
+        )
+        if checkin is None:
+            # A repeat, or another request for the same day won the race: answer with its check-in.
             return CheckIn.objects.get(entry=entry, local_date=day), False
         _count_checkin(entry, at)
         standing = standing_update_streak(challenge=challenge, user=user, at=at)

@@ -235,6 +235,9 @@ def referral_trigger(*, user, trigger: str) -> list[Reward]:
     """
     if trigger not in RewardRule.Trigger.values:
         raise ValueError(f"unknown referral trigger {trigger!r}")
+    if not Referral.objects.filter(invitee_id=user.pk).exists():
+        # Most users were invited by nobody: answer without a savepoint on the caller's hot path.
+        return []
     with transaction.atomic():
         referral = _lock_referral(invitee_id=user.pk)
         if referral is None or referral.status in (Referral.Status.REJECTED, Referral.Status.REVOKED):
