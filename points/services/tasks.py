@@ -105,6 +105,11 @@ def task_complete_by_server(*, user, code: str) -> TaskCompletion | None:
     task = active_tasks().filter(code=code).first()
     if task is None:
         return None
+    refusal, _period = _refusal(task, user, local_today())
+    if refusal is not None:
+        # Already done (the usual case for "first check-in" on every later check-in): answer
+        # without locking issuance, which every completion locks and a rush would queue on.
+        return None
     try:
         return _complete(task=task, user=user)
     except ApplicationError as exc:

@@ -226,6 +226,19 @@ def _reward_decide(*, referral: Referral, rule: RewardRule, invitee) -> Reward |
     return reward
 
 
+def _trigger_has_work(*, invitee_id: int, trigger: str) -> bool:
+    """Whether `trigger` may decide a reward for this invitee, read without locks (the locked path
+    checks again)."""
+    referral = Referral.objects.filter(invitee_id=invitee_id).only("pk", "status").first()
+    if referral is None or referral.status in (Referral.Status.REJECTED, Referral.Status.REVOKED):
+        return False
+    rules = set(rules_active(trigger=trigger).values_list("pk", flat=True))
+    if not rules:
+        return False
+    done = set(Reward.objects.filter(referral=referral, rule__in=rules).values_list("rule_id", flat=True))
+    return bool(rules - done)
+
+
 def referral_trigger(*, user, trigger: str) -> list[Reward]:
     """`user` (an invitee, or not) did `trigger`: apply every active rule for it, once each.
 
@@ -235,8 +248,10 @@ def referral_trigger(*, user, trigger: str) -> list[Reward]:
     """
     if trigger not in RewardRule.Trigger.values:
         raise ValueError(f"unknown referral trigger {trigger!r}")
-    if not Referral.objects.filter(invitee_id=user.pk).exists():
-        # Most users were invited by nobody: answer without a savepoint on the caller's hot path.
+    if not _trigger_has_work(invitee_id=user.pk, trigger=trigger):
+        # Most calls have nothing to decide (nobody invited the user, or every rule already
+        # rewarded): answer without taking the issuance lock every reward path holds, which would
+        # serialise a morning rush of check-ins on one row.
         return []
     with transaction.atomic():
         referral = _lock_referral(invitee_id=user.pk)

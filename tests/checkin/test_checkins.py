@@ -250,6 +250,66 @@ def test_twenty_concurrent_check_ins_of_one_user_make_one_row():
     assert Entry.objects.get().checkins == 1
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_later_check_in_does_not_wait_for_the_issuance_lock():
+    """The first check-in completes the task and pays the inviter (both lock issuance); every later
+    check-in finds them done without that lock, so a rush does not queue on the issuance row."""
+    from points.services.ledger import account_issuance
+    from referral.models import Reward, RewardRule
+    from tests.referral.factories import RuleFactory, invite, inviter_with_code
+
+    PointsTask.objects.create(code="first_checkin", title="完成首次打卡", points=20)
+    RuleFactory(trigger=RewardRule.Trigger.FIRST_CHECKIN, requires_phone=False, inviter_points=30, invitee_points=0)
+    inviter, _profile = inviter_with_code()
+    user = invite(inviter)
+    challenge = MultiDayChallengeFactory()
+    fund(user, 100)
+    join(user, challenge, 10)
+    days = Round.objects.get().start_date, Round.objects.get().start_date + dt.timedelta(days=1)
+    check_in(user, challenge, at(days[0].year, days[0].month, days[0].day, 21, 0))
+    assert TaskCompletion.objects.filter(user=user).count() == 1 and Reward.objects.count() == 1
+
+    issuance_locked, release = threading.Event(), threading.Event()
+    results = []
+
+    def hold_issuance():
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                list(Account.objects.select_for_update().filter(pk=account_issuance().pk))
+                issuance_locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def check_in_again():
+        from django.db import transaction
+
+        issuance_locked.wait(10)
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")
+                results.append(check_in(user, challenge, at(days[1].year, days[1].month, days[1].day, 21, 0)))
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            results.append(exc)
+        finally:
+            release.set()
+            connection.close()
+
+    threads = [threading.Thread(target=hold_issuance), threading.Thread(target=check_in_again)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(results) == 1 and isinstance(results[0], tuple), results
+    assert results[0][1] is True and CheckIn.objects.count() == 2
+    assert TaskCompletion.objects.filter(user=user).count() == 1 and Reward.objects.count() == 1
+
+
 # -- makeup -------------------------------------------------------------------------------------
 
 
