@@ -124,6 +124,17 @@ def board_score(value: int, reached_at: dt.datetime | None) -> int:
     return min(value, VALUE_MAX) * 2**TIME_BITS + (2**TIME_BITS - 1 - seconds)
 
 
+def board_score_sql(value: str, reached_at: str) -> str:
+    """board_score as a PostgreSQL expression of the SQL expressions `value` (bigint) and
+    `reached_at` (timestamptz), for scores computed where the values are (a settlement batch)."""
+    seconds = f"FLOOR(EXTRACT(EPOCH FROM ({reached_at}) - TIMESTAMPTZ '{SCORE_EPOCH.isoformat()}'))::bigint"
+    seconds = f"LEAST(GREATEST(COALESCE({seconds}, 0), 0), {2**TIME_BITS - 1})"
+    return (
+        f"(CASE WHEN ({value}) <= 0 THEN 0 ELSE LEAST(({value}), {VALUE_MAX})::bigint * {2**TIME_BITS}"
+        f" + ({2**TIME_BITS - 1} - {seconds}) END)"
+    )
+
+
 def board_value(score: int) -> int:
     return int(score) >> TIME_BITS
 

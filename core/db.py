@@ -22,6 +22,17 @@ def _columns(model, names: list[str]):
     return [model._meta.get_field(name) for name in names]
 
 
+def _array_cursor(connection):
+    """A cursor that sends the arrays as binary parameters: Django's psycopg cursors bind on the
+    client, rendering every element of every array into the SQL text (with a quoting check per
+    element), which was a third of a settlement batch's Python time. Same connection, so same
+    transaction; never prepared (safe behind a transaction-pooling proxy); not in Django's query log."""
+    import psycopg
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
 def _array_param(field, values):
     if isinstance(field, models.JSONField):
         return [json.dumps(value) for value in values]
@@ -78,13 +89,13 @@ def insert_rows(
         # inserted them: Django's own bulk_create on PostgreSQL relies on the same.
         sql += f" RETURNING {quote(model._meta.get_field(returning).column)}"
     result = []
-    with connection.cursor() as cursor:
+    with _array_cursor(connection) as cursor:
         for start in range(0, len(rows), batch_size):
             batch = rows[start : start + batch_size]
             # The shared values come first in the statement (its SELECT list), then the arrays.
             params = [_array_param(field, [value])[0] for field, value in zip(shared, same.values(), strict=True)]
             params += [_array_param(field, [row[i] for row in batch]) for i, field in enumerate(columns)]
-            cursor.execute(sql, params)
+            cursor.execute(sql, params, binary=True, prepare=False)
             if returning:
                 result.extend(value for (value,) in cursor.fetchall())
     return result
@@ -120,11 +131,11 @@ def update_rows(model, fields: list[str], rows: list[tuple], *, batch_size: int 
     key = quote(pk.column)
     sql = f"UPDATE {table} SET {sets} FROM {_unnest([pk, *columns], connection)} WHERE {table}.{key} = v.{key}"
     written = 0
-    with connection.cursor() as cursor:
+    with _array_cursor(connection) as cursor:
         for start in range(0, len(rows), batch_size):
             batch = rows[start : start + batch_size]
             params = [_array_param(field, [row[i] for row in batch]) for i, field in enumerate([pk, *columns])]
-            cursor.execute(sql, params)
+            cursor.execute(sql, params, binary=True, prepare=False)
             written += cursor.rowcount
     return written
 

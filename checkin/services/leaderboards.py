@@ -21,6 +21,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Max, Q, Sum
 
 from checkin import rules
@@ -87,10 +88,16 @@ def standing_update_streak(*, challenge: Challenge, user, at: dt.datetime) -> St
 _NO_STREAK = {"streak": 0, "best_streak": 0, "streak_date": None, "streak_at": None, "streak_score": 0}
 
 
-def standings_update_winnings(*, challenge_id: int, user_ids: list[int]) -> None:
-    """Recompute winnings of `user_ids` from their paid winning entries, in one upsert."""
+def standings_update_winnings(*, challenge_id: int, user_ids: list[int]) -> dict[int, int]:
+    """Recompute winnings of `user_ids` from their paid winning entries, in one upsert. Returns
+    the winnings board's new scores ({user id: score}) for the users who have winnings."""
     if not user_ids:
-        return
+        return {}
+    if connection.vendor == "postgresql":
+        # Totals, scores and the upsert in one statement (a settlement batch has 2,000 users).
+        with connection.cursor() as cursor:
+            cursor.execute(_WINNINGS_UPSERT, {"challenge": challenge_id, "users": user_ids, "won": Entry.Status.WON})
+            return {user_id: score for user_id, score in cursor.fetchall() if score > 0}
     totals = (
         Entry.objects.filter(
             round__challenge_id=challenge_id, user_id__in=user_ids, status=Entry.Status.WON, paid_at__isnull=False
@@ -98,18 +105,38 @@ def standings_update_winnings(*, challenge_id: int, user_ids: list[int]) -> None
         .values("user_id")
         .annotate(total=Sum("payout"), reached=Max("qualified_at"))
     )
+    rows = [
+        (row["user_id"], row["total"], row["reached"], rules.board_score(row["total"], row["reached"]))
+        for row in totals
+    ]
     # New standings start with no streak; existing ones keep theirs (only winnings are updated).
     insert_rows(
         Standing,
         ["user_id", "winnings", "winnings_at", "winnings_score"],
-        [
-            (row["user_id"], row["total"], row["reached"], rules.board_score(row["total"], row["reached"]))
-            for row in totals
-        ],
+        rows,
         same={"challenge_id": challenge_id, **_NO_STREAK},
         conflict=["challenge", "user"],
         update=["winnings", "winnings_at", "winnings_score"],
     )
+    return {user_id: score for user_id, _total, _reached, score in rows if score > 0}
+
+
+_WINNINGS_SCORE = rules.board_score_sql("t.total", "t.reached")
+_WINNINGS_UPSERT = f"""
+INSERT INTO checkin_standing AS s (challenge_id, user_id, winnings, winnings_at, winnings_score,
+    streak, best_streak, streak_date, streak_at, streak_score)
+SELECT %(challenge)s, t.user_id, t.total, t.reached, {_WINNINGS_SCORE}, 0, 0, NULL, NULL, 0
+FROM (
+    SELECT e.user_id, SUM(e.payout)::bigint AS total, MAX(e.qualified_at) AS reached
+    FROM checkin_entry e JOIN checkin_round r ON r.id = e.round_id
+    WHERE r.challenge_id = %(challenge)s AND e.user_id = ANY(%(users)s) AND e.status = %(won)s
+        AND e.paid_at IS NOT NULL
+    GROUP BY e.user_id
+) t
+ON CONFLICT (challenge_id, user_id) DO UPDATE SET
+    winnings = excluded.winnings, winnings_at = excluded.winnings_at, winnings_score = excluded.winnings_score
+RETURNING user_id, winnings_score
+"""
 
 
 # -- Redis --------------------------------------------------------------------------------------
@@ -297,13 +324,8 @@ def board_push_checkin(*, checkin: CheckIn, challenge: Challenge, standing: Stan
     _push_many(pushes, challenge.pk)
 
 
-def board_push_winnings(*, challenge_id: int, user_ids: list[int]) -> None:
-    """After a settlement batch commits: the new winnings of its winners."""
-    scores = dict(
-        Standing.objects.filter(challenge_id=challenge_id, user_id__in=user_ids, winnings__gt=0).values_list(
-            "user_id", "winnings_score"
-        )
-    )
+def board_push_winnings(*, challenge_id: int, scores: dict[int, int]) -> None:
+    """After a settlement batch commits: the new winnings scores of its winners (as written)."""
     _push(challenge_id, WINNINGS, scores)
 
 

@@ -391,9 +391,9 @@ def _settlement_pay_batch(*, settlement_id: int, batch_size: int, after: int = 0
                 for pk, user_id, payout, _stake_txn in batch
             )
             user_ids = sorted({user_id for _pk, user_id, _payout, _stake_txn in batch})
-            standings_update_winnings(challenge_id=round_.challenge_id, user_ids=user_ids)
+            scores = standings_update_winnings(challenge_id=round_.challenge_id, user_ids=user_ids)
             challenge_id = round_.challenge_id
-            transaction.on_commit(lambda: board_push_winnings(challenge_id=challenge_id, user_ids=user_ids))
+            transaction.on_commit(lambda: board_push_winnings(challenge_id=challenge_id, scores=scores))
     return len(batch), batch[-1][0]
 
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from checkin import rules
 from checkin.models import Challenge, Entry, Round, Settlement
 from checkin.services import settlement as settlement_module
 from tests.checkin.factories import ChallengeFactory
@@ -123,3 +124,81 @@ def test_the_fallback_for_other_databases_writes_the_same(players):
         by_position(sql_written, sql_round) == by_position(py_written, py_round) == [13, 38, 25, None, 31]
     )  # pool 107: stakes 100 + 7
     assert Settlement.objects.count() == 0
+
+
+# -- the winnings board's score in SQL ------------------------------------------------------------
+
+
+@hsettings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-5, rules.VALUE_MAX + 10),
+            st.one_of(
+                st.none(),
+                st.integers(-(10**8), 2**31).map(lambda us: rules.SCORE_EPOCH + dt.timedelta(microseconds=us * 997)),
+            ),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_the_sql_board_score_equals_the_python_one(values):
+    """Values below zero and past the cap, times before the epoch, past 2058 and none at all."""
+    from django.db import connection
+
+    score = rules.board_score_sql("v.value", "v.reached")
+    sql = f"SELECT {score} FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(value, reached)"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[v for v, _ in values], [t for _, t in values]])
+        scores = [score for (score,) in cursor.fetchall()]
+    assert scores == [rules.board_score(v, t) for v, t in values]
+
+
+def test_a_settlement_batch_writes_and_pushes_the_winnings_the_python_rule_gives():
+    """standings_update_winnings' one statement against the Python path (the SQLite demo's)."""
+    from checkin.models import Standing
+    from checkin.services.leaderboards import standings_update_winnings
+
+    challenge = ChallengeFactory()
+    users = [UserFactory() for _ in range(4)]
+    day = dt.date(2026, 3, 2)
+    rounds = [
+        Round.objects.create(
+            challenge=challenge,
+            start_date=day + dt.timedelta(days=k),
+            end_date=day + dt.timedelta(days=k),
+            required_days=1,
+            split_rule=challenge.split_rule,
+            no_winner_rule=challenge.no_winner_rule,
+        )
+        for k in range(2)
+    ]
+    for i, user in enumerate(users[:3]):
+        for k, round_ in enumerate(rounds):  # two won and paid rounds each, different amounts and times
+            Entry.objects.create(
+                round=round_,
+                user=user,
+                stake=10,
+                joined_date=day - dt.timedelta(days=1),
+                status=Entry.Status.WON,
+                payout=7 * i + k + 1,
+                qualified_at=BASE + dt.timedelta(days=k, seconds=i),
+                paid_at=BASE + dt.timedelta(days=k + 1),
+            )
+    Standing.objects.create(challenge=challenge, user=users[0], streak=3, best_streak=4)
+    ids = [u.pk for u in users]
+
+    scores = standings_update_winnings(challenge_id=challenge.pk, user_ids=ids)
+
+    expected = {}
+    for i, user in enumerate(users[:3]):
+        total, reached = 2 * (7 * i) + 3, BASE + dt.timedelta(days=1, seconds=i)
+        expected[user.pk] = rules.board_score(total, reached)
+        standing = Standing.objects.get(challenge=challenge, user=user)
+        assert (standing.winnings, standing.winnings_at, standing.winnings_score) == (total, reached, expected[user.pk])
+    assert scores == expected  # the fourth user has no winnings: no standing, nothing to push
+    assert not Standing.objects.filter(user=users[3]).exists()
+    assert Standing.objects.get(user=users[0]).streak == 3  # the streak is left alone
+    with mock.patch("checkin.services.leaderboards.connection", SimpleNamespace(vendor="sqlite")):
+        assert standings_update_winnings(challenge_id=challenge.pk, user_ids=ids) == expected
