@@ -335,23 +335,26 @@ def bench_rank(cfg, user_ids) -> list[Figure]:
     def cycle(tokens):
         return (tokens * (1 + (cfg["rank_rate"] * phase * 2) // max(1, len(tokens))))[: cfg["rank_rate"] * phase * 2]
 
+    # Interleaved, as the check-in rush: ping, 1M, 10k, 1M, ping; the machine drifts between phases.
     base = locust("ping", path="/api/me/ping", tokens=cycle(big_tokens), **kwargs)
     on_big = locust("rank", path=board_path.format(big.pk), tokens=cycle(big_tokens), **kwargs)
     on_small = locust("rank", path=board_path.format(small.pk), tokens=cycle(small_tokens), **kwargs)
     on_big_2 = locust("rank", path=board_path.format(big.pk), tokens=cycle(big_tokens), **kwargs)
+    base_2 = locust("ping", path="/api/me/ping", tokens=cycle(big_tokens), **kwargs)
     big_p50 = (on_big["p50"] + on_big_2["p50"]) / 2
     big_p99 = (on_big["p99"] + on_big_2["p99"]) / 2
-    ok5 = all(t["errors_5xx"] == 0 for t in (base, on_big, on_small, on_big_2))
+    base_p50 = (base["p50"] + base_2["p50"]) / 2
+    ok5 = all(t["errors_5xx"] == 0 for t in (base, on_big, on_small, on_big_2, base_2))
     return [
         Figure(
             "rank_1m",
-            ratio(big_p50, base["p50"]),
+            ratio(big_p50, base_p50),
             "<=",
             1.2,
             details={
                 "members": cfg["board"],
                 "rank_p50_ms": fmt(big_p50),
-                "baseline_p50_ms": fmt(base["p50"]),
+                "baseline_p50_ms": fmt(base_p50),
                 "offered_rps": cfg["rank_rate"],
             },
             conditions={"zero_5xx": ok5},
