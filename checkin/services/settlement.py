@@ -272,6 +272,7 @@ def _settlement_decide(*, round_id: int, cancel: bool = False, actor=None) -> Se
 # the stake back plus floor(surplus * weight / total weight); the points left over go one each to
 # the largest remainders, ties to the earlier qualifying check-in, then the lower entry id. numeric
 # arithmetic, so surplus * weight cannot overflow.
+DECIDE_WORK_MEM = "256MB"
 _PAYOUTS_SQL = """
 WITH winner AS (
     SELECT id, stake, qualified_at, (CASE WHEN %(equal)s THEN 1 ELSE stake END)::numeric AS weight
@@ -293,7 +294,7 @@ WITH winner AS (
 )
 UPDATE checkin_entry e
 SET status = CASE WHEN d.payout IS NULL THEN %(lost)s ELSE %(won)s END, payout = d.payout
-FROM decided d WHERE e.id = d.id
+FROM decided d WHERE e.id = d.id AND e.round_id = %(round)s
 """
 
 
@@ -314,6 +315,9 @@ def _write_entry_decisions(round_: Round, decision: Decision) -> None:
             "lost": Entry.Status.LOST,
         }
         with connection.cursor() as cursor:
+            # The ranking sorts and windows over every winner of the round at once: with the
+            # default 4 MB it spilled to disk (a 200,000-entry round: 6.5 s of a 31 s settlement).
+            cursor.execute(f"SET LOCAL work_mem = '{DECIDE_WORK_MEM}'")
             cursor.execute(_PAYOUTS_SQL, params)
     else:
         payouts = entry_payouts(round_=round_, decision=decision, entries=_entries_of(round_))
@@ -336,9 +340,9 @@ def _settlement_pay_batch(*, settlement_id: int, batch_size: int, after: int = 0
     """Pay the next batch; returns (how many entries it paid (0: nothing left), the last entry id).
 
     `after`: an entry id below which nothing is left unpaid (the previous batch's last). Batches
-    pay the first unpaid entries in id order, so starting past it skips nothing; it lets the scan
-    of the unpaid index start at this batch instead of walking the index entries that earlier
-    batches left behind until VACUUM."""
+    pay the first unpaid entries in id order, so starting past it skips nothing; the scan of the
+    (round, id) index starts at this batch instead of re-reading the entries earlier batches paid
+    (a rerun after a crash starts at 0 and reads the paid ones once)."""
     with transaction.atomic():
         settlement = (
             Settlement.objects.select_for_update(of=("self",)).select_related("round__challenge").get(pk=settlement_id)
