@@ -417,8 +417,8 @@ class Standing(models.Model):
     so that equal values rank whoever got there first higher, in the database and in Redis alike.
     """
 
-    challenge = models.ForeignKey(
-        Challenge, verbose_name=_("challenge"), on_delete=models.PROTECT, related_name="standings"
+    challenge = models.ForeignKey(  # indexed first in the unique (challenge, user)
+        Challenge, verbose_name=_("challenge"), on_delete=models.PROTECT, related_name="standings", db_index=False
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="checkin_standings"

@@ -99,8 +99,10 @@ class Transaction(models.Model):
 class Entry(models.Model):
     """One leg of a transaction. Append-only: never updated, never deleted."""
 
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    # The unique (transaction, account) and the (account, -id) index serve both lookups: no
+    # single-column index of their own (the most written table; each index is a write per leg).
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries", db_index=False)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries", db_index=False)
     amount = models.BigIntegerField(_("amount"))
     balance_after = models.BigIntegerField(_("balance after"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
