@@ -404,12 +404,15 @@ def _settlement_pay_batch(*, settlement_id: int, batch_size: int, after: int = 0
 # -- step 3: finish -----------------------------------------------------------------------------
 
 
-def _settlement_finish(*, settlement_id: int) -> Settlement:
+def _settlement_finish(*, settlement_id: int, after: int = 0) -> Settlement:
+    """`after`: the entry id up to which this run's batches found everything paid (their scan
+    covered the round below it), so the check for unpaid entries reads only past it."""
     with transaction.atomic():
         settlement = Settlement.objects.select_for_update().get(pk=settlement_id)
         if settlement.state == Settlement.State.DONE:
             return settlement
-        if Entry.objects.filter(round_id=settlement.round_id, payout__gt=0, paid_at__isnull=True).exists():
+        unpaid = Entry.objects.filter(round_id=settlement.round_id, payout__gt=0, paid_at__isnull=True, pk__gt=after)
+        if unpaid.exists():
             raise RuntimeError(f"settlement {settlement.pk}: entries left unpaid")
         left = _pool_balance(settlement.round_id)
         if left != 0:
@@ -429,7 +432,7 @@ def _run(settlement: Settlement, batch_size: int) -> Settlement:
     paid, after = 1, 0
     while paid:
         paid, after = _settlement_pay_batch(settlement_id=settlement.pk, batch_size=batch_size, after=after)
-    return _settlement_finish(settlement_id=settlement.pk)
+    return _settlement_finish(settlement_id=settlement.pk, after=after)
 
 
 def round_settle(*, round_id: int, batch_size: int = BATCH_SIZE, actor=None) -> Settlement:
