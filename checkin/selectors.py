@@ -16,7 +16,7 @@ from checkin.services.challenges import (
 )
 from checkin.services.leaderboards import EARLY, Board
 from core.clock import now
-from core.models import User
+from core.selectors import user_faces
 
 
 def challenges_active() -> QuerySet[Challenge]:
@@ -26,6 +26,16 @@ def challenges_active() -> QuerySet[Challenge]:
 def challenge_get(*, challenge_id: int, active_only: bool = True) -> Challenge:
     queryset = challenges_active() if active_only else Challenge.objects.all()
     return get_object_or_404(queryset, pk=challenge_id)
+
+
+# What a leaderboard needs of its challenge (the early board's business day and window).
+_BOARD_FIELDS = ("id", "timezone", "day_cutoff", "window_start", "window_end")
+
+
+def challenge_for_board(*, challenge_id: int) -> Challenge:
+    """The challenge of a leaderboard, active or not, with only the fields a board reads: the
+    leaderboard is the most read endpoint, and a challenge row carries its rules text."""
+    return get_object_or_404(Challenge.objects.only(*_BOARD_FIELDS), pk=challenge_id)
 
 
 def entry_summary(entry: Entry | None) -> dict | None:
@@ -95,22 +105,13 @@ def challenge_overview(*, challenge: Challenge, user) -> dict:
 
 def leaderboard_body(board: Board) -> dict:
     """A board with each user's public face: nickname and avatar, never a phone or an openid."""
-    users = {
-        u.pk: u
-        for u in User.objects.filter(pk__in=[user_id for _, user_id, _ in board.rows]).only(
-            "nickname", "avatar", "avatar_url"
-        )
-    }
+    faces = user_faces(user_ids=[user_id for _, user_id, _ in board.rows])
     entries = []
     for rank, user_id, raw in board.rows:
-        user = users.get(user_id)
+        nickname, avatar_url = faces.get(user_id, ("", ""))
         row = {
             "rank": rank,
-            "user": {
-                "id": user_id,
-                "nickname": user.nickname if user else "",
-                "avatar_url": user.display_avatar_url if user else "",
-            },
+            "user": {"id": user_id, "nickname": nickname, "avatar_url": avatar_url},
             "score": board_display_score(board, raw),
         }
         if board.board == EARLY:

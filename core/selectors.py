@@ -21,3 +21,11 @@ def user_ping(*, user_id: int) -> dict | None:
     """The caller's id and nickname, read by primary key: the cheapest authenticated answer.
     The benchmarks' baseline (docs/benchmarks.md)."""
     return User.objects.filter(pk=user_id).values("id", "nickname").first()
+
+
+def user_faces(*, user_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """{user id: (nickname, avatar URL)}: the public face of many users (boards, lists), read as
+    plain values. The avatar URL as `User.display_avatar_url` gives it."""
+    storage = User._meta.get_field("avatar").storage
+    rows = User.objects.filter(pk__in=user_ids).values_list("pk", "nickname", "avatar", "avatar_url")
+    return {pk: (nickname, storage.url(avatar) if avatar else avatar_url) for pk, nickname, avatar, avatar_url in rows}

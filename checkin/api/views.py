@@ -86,7 +86,7 @@ class ChallengeLeaderboardApi(APIView):
         responses={200: s.ChallengeLeaderboardOutput},
     )
     def get(self, request, challenge_id: int):
-        challenge = selectors.challenge_get(challenge_id=challenge_id, active_only=False)
+        challenge = selectors.challenge_for_board(challenge_id=challenge_id)
         query = s.ChallengeLeaderboardQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         board = leaderboard_read(challenge=challenge, user=request.user, **query.validated_data)

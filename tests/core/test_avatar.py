@@ -64,3 +64,18 @@ def test_upload_without_file_is_400(user_client):
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
+
+
+def test_a_board_shows_each_users_face_as_their_profile_does():
+    """user_faces reads plain values for the boards: an uploaded avatar wins over a WeChat URL."""
+    from core.selectors import user_faces
+    from tests.factories import UserFactory
+
+    uploaded = UserFactory(nickname="小王", avatar="avatars/x.png", avatar_url="https://wx.example/a.png")
+    wechat = UserFactory(nickname="小李", avatar_url="https://wx.example/b.png")
+    bare = UserFactory(nickname="")
+
+    faces = user_faces(user_ids=[uploaded.pk, wechat.pk, bare.pk, 10**9])
+
+    assert faces == {u.pk: (u.nickname, u.display_avatar_url) for u in (uploaded, wechat, bare)}
+    assert faces[uploaded.pk][1].endswith("avatars/x.png") and faces[wechat.pk][1] == "https://wx.example/b.png"
