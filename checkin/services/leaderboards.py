@@ -88,16 +88,18 @@ def standing_update_streak(*, challenge: Challenge, user, at: dt.datetime) -> St
 _NO_STREAK = {"streak": 0, "best_streak": 0, "streak_date": None, "streak_at": None, "streak_score": 0}
 
 
-def standings_update_winnings(*, challenge_id: int, user_ids: list[int]) -> dict[int, int]:
-    """Recompute winnings of `user_ids` from their paid winning entries, in one upsert. Returns
-    the winnings board's new scores ({user id: score}) for the users who have winnings."""
-    if not user_ids:
+def standings_add_winnings(*, challenge_id: int, entry_ids: list[int]) -> dict[int, int]:
+    """Add the payouts of just-paid winning entries (one per user, as in a settlement batch) to
+    their users' winnings, in one upsert. Exactly once, because the caller marks the entries paid
+    in the same transaction. Returns the winnings board's new scores ({user id: score})."""
+    if not entry_ids:
         return {}
     if connection.vendor == "postgresql":
-        # Totals, scores and the upsert in one statement (a settlement batch has 2,000 users).
+        # Adds the batch's payouts instead of re-totalling each user's entries of the challenge.
         with connection.cursor() as cursor:
-            cursor.execute(_WINNINGS_UPSERT, {"challenge": challenge_id, "users": user_ids, "won": Entry.Status.WON})
+            cursor.execute(_WINNINGS_ADD, {"challenge": challenge_id, "entries": entry_ids})
             return {user_id: score for user_id, score in cursor.fetchall() if score > 0}
+    user_ids = list(Entry.objects.filter(pk__in=entry_ids).values_list("user_id", flat=True))
     totals = (
         Entry.objects.filter(
             round__challenge_id=challenge_id, user_id__in=user_ids, status=Entry.Status.WON, paid_at__isnull=False
@@ -121,20 +123,17 @@ def standings_update_winnings(*, challenge_id: int, user_ids: list[int]) -> dict
     return {user_id: score for user_id, _total, _reached, score in rows if score > 0}
 
 
-_WINNINGS_SCORE = rules.board_score_sql("t.total", "t.reached")
-_WINNINGS_UPSERT = f"""
+_NEW_SCORE = rules.board_score_sql("e.payout", "e.qualified_at")
+_ADDED_SCORE = rules.board_score_sql("s.winnings + excluded.winnings", "GREATEST(s.winnings_at, excluded.winnings_at)")
+_WINNINGS_ADD = f"""
 INSERT INTO checkin_standing AS s (challenge_id, user_id, winnings, winnings_at, winnings_score,
     streak, best_streak, streak_date, streak_at, streak_score)
-SELECT %(challenge)s, t.user_id, t.total, t.reached, {_WINNINGS_SCORE}, 0, 0, NULL, NULL, 0
-FROM (
-    SELECT e.user_id, SUM(e.payout)::bigint AS total, MAX(e.qualified_at) AS reached
-    FROM checkin_entry e JOIN checkin_round r ON r.id = e.round_id
-    WHERE r.challenge_id = %(challenge)s AND e.user_id = ANY(%(users)s) AND e.status = %(won)s
-        AND e.paid_at IS NOT NULL
-    GROUP BY e.user_id
-) t
+SELECT %(challenge)s, e.user_id, e.payout, e.qualified_at, {_NEW_SCORE}, 0, 0, NULL, NULL, 0
+FROM checkin_entry e WHERE e.id = ANY(%(entries)s)
 ON CONFLICT (challenge_id, user_id) DO UPDATE SET
-    winnings = excluded.winnings, winnings_at = excluded.winnings_at, winnings_score = excluded.winnings_score
+    winnings = s.winnings + excluded.winnings,
+    winnings_at = GREATEST(s.winnings_at, excluded.winnings_at),
+    winnings_score = {_ADDED_SCORE}
 RETURNING user_id, winnings_score
 """
 

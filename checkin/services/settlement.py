@@ -32,7 +32,7 @@ from analytics.events import EventSpec, events_record_bulk
 from checkin import rules
 from checkin.models import Challenge, Entry, Round, Settlement
 from checkin.services.challenges import enrollment_dates, round_closes_at, round_next_for_rollover
-from checkin.services.leaderboards import board_push_winnings, standings_update_winnings
+from checkin.services.leaderboards import board_push_winnings, standings_add_winnings
 from core.clock import now
 from core.db import update_rows
 from core.exceptions import ApplicationError
@@ -394,8 +394,8 @@ def _settlement_pay_batch(*, settlement_id: int, batch_size: int, after: int = 0
                 EventSpec(user=user_id, kind="won", amount=payout, ref=f"entry:{pk}")
                 for pk, user_id, payout, _stake_txn in batch
             )
-            user_ids = sorted({user_id for _pk, user_id, _payout, _stake_txn in batch})
-            scores = standings_update_winnings(challenge_id=round_.challenge_id, user_ids=user_ids)
+            entry_ids = [pk for pk, _user_id, _payout, _stake_txn in batch]
+            scores = standings_add_winnings(challenge_id=round_.challenge_id, entry_ids=entry_ids)
             challenge_id = round_.challenge_id
             transaction.on_commit(lambda: board_push_winnings(challenge_id=challenge_id, scores=scores))
     return len(batch), batch[-1][0]

@@ -155,13 +155,14 @@ def test_the_sql_board_score_equals_the_python_one(values):
     assert scores == [rules.board_score(v, t) for v, t in values]
 
 
-def test_a_settlement_batch_writes_and_pushes_the_winnings_the_python_rule_gives():
-    """standings_update_winnings' one statement against the Python path (the SQLite demo's)."""
+def test_settlement_batches_add_their_payouts_to_the_winnings_as_a_recount_gives():
+    """standings_add_winnings' one statement, batch after batch, against the Python path (the
+    SQLite demo's), which recounts the users' paid winning entries."""
     from checkin.models import Standing
-    from checkin.services.leaderboards import standings_update_winnings
+    from checkin.services.leaderboards import standings_add_winnings
 
     challenge = ChallengeFactory()
-    users = [UserFactory() for _ in range(4)]
+    users = [UserFactory() for _ in range(3)]
     day = dt.date(2026, 3, 2)
     rounds = [
         Round.objects.create(
@@ -174,31 +175,36 @@ def test_a_settlement_batch_writes_and_pushes_the_winnings_the_python_rule_gives
         )
         for k in range(2)
     ]
-    for i, user in enumerate(users[:3]):
-        for k, round_ in enumerate(rounds):  # two won and paid rounds each, different amounts and times
-            Entry.objects.create(
+    # The third user qualified earlier in the second round than in the first: the board keeps the
+    # latest moment, as MAX(qualified_at) does.
+    reached = {(i, k): BASE + dt.timedelta(days=k if i < 2 else 1 - k, seconds=i) for i in range(3) for k in range(2)}
+    batches = [[], []]
+    for i, user in enumerate(users):
+        for k, round_ in enumerate(rounds):
+            entry = Entry.objects.create(
                 round=round_,
                 user=user,
                 stake=10,
                 joined_date=day - dt.timedelta(days=1),
                 status=Entry.Status.WON,
                 payout=7 * i + k + 1,
-                qualified_at=BASE + dt.timedelta(days=k, seconds=i),
+                qualified_at=reached[i, k],
                 paid_at=BASE + dt.timedelta(days=k + 1),
             )
+            batches[k].append(entry.pk)
     Standing.objects.create(challenge=challenge, user=users[0], streak=3, best_streak=4)
-    ids = [u.pk for u in users]
 
-    scores = standings_update_winnings(challenge_id=challenge.pk, user_ids=ids)
+    first = standings_add_winnings(challenge_id=challenge.pk, entry_ids=batches[0])
+    scores = standings_add_winnings(challenge_id=challenge.pk, entry_ids=batches[1])
 
+    assert first == {u.pk: rules.board_score(7 * i + 1, reached[i, 0]) for i, u in enumerate(users)}
     expected = {}
-    for i, user in enumerate(users[:3]):
-        total, reached = 2 * (7 * i) + 3, BASE + dt.timedelta(days=1, seconds=i)
-        expected[user.pk] = rules.board_score(total, reached)
+    for i, user in enumerate(users):
+        total, latest = 2 * (7 * i) + 3, max(reached[i, 0], reached[i, 1])
+        expected[user.pk] = rules.board_score(total, latest)
         standing = Standing.objects.get(challenge=challenge, user=user)
-        assert (standing.winnings, standing.winnings_at, standing.winnings_score) == (total, reached, expected[user.pk])
-    assert scores == expected  # the fourth user has no winnings: no standing, nothing to push
-    assert not Standing.objects.filter(user=users[3]).exists()
+        assert (standing.winnings, standing.winnings_at, standing.winnings_score) == (total, latest, expected[user.pk])
+    assert scores == expected
     assert Standing.objects.get(user=users[0]).streak == 3  # the streak is left alone
     with mock.patch("checkin.services.leaderboards.connection", SimpleNamespace(vendor="sqlite")):
-        assert standings_update_winnings(challenge_id=challenge.pk, user_ids=ids) == expected
+        assert standings_add_winnings(challenge_id=challenge.pk, entry_ids=batches[1]) == expected
