@@ -140,6 +140,18 @@ def update_rows(model, fields: list[str], rows: list[tuple], *, batch_size: int 
     return written
 
 
+def fetch_rows(model, sql: str, params: list) -> list[tuple] | None:
+    """Run a read of `model`'s table whose parameters include arrays (`= ANY(%s)`) on the binary
+    cursor: a 2,000-id `IN (...)` list rendered into the SQL text cost more to build and to parse
+    than the read. None on other databases: the caller reads with the ORM there."""
+    connection = _connection(model)
+    if connection.vendor != "postgresql":
+        return None
+    with _array_cursor(connection) as cursor:
+        cursor.execute(sql, params, binary=True, prepare=False)
+        return cursor.fetchall()
+
+
 def bulk_update_by_pk(model, objs, fields: list[str], *, batch_size: int = BATCH_SIZE) -> int:
     """Write `fields` of many saved instances (see update_rows)."""
     attnames = [model._meta.get_field(name).attname for name in fields]

@@ -34,7 +34,7 @@ from checkin.models import Challenge, Entry, Round, Settlement
 from checkin.services.challenges import enrollment_dates, round_closes_at, round_next_for_rollover
 from checkin.services.leaderboards import board_push_winnings, standings_add_winnings
 from core.clock import now
-from core.db import update_rows
+from core.db import fetch_rows, update_rows
 from core.exceptions import ApplicationError
 from points.models import Account, Transaction
 from points.services.ledger import (
@@ -330,7 +330,12 @@ def _write_entry_decisions(round_: Round, decision: Decision) -> None:
 
 def _wallet_ids(user_ids: set[int]) -> dict[int, int]:
     """user id -> wallet account id, opening the wallets that are missing."""
-    wallets = dict(Account.objects.filter(user_id__in=user_ids).values_list("user_id", "pk"))
+    rows = fetch_rows(
+        Account, "SELECT user_id, id FROM points_account WHERE user_id = ANY(%s::bigint[])", [list(user_ids)]
+    )
+    if rows is None:
+        rows = Account.objects.filter(user_id__in=user_ids).values_list("user_id", "pk")
+    wallets = dict(rows)
     for user_id in user_ids - set(wallets):
         wallets[user_id] = account_for_user(_user_model()(pk=user_id)).pk
     return wallets

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.clock import local_midnight, now, site_zone
-from core.db import insert_rows, update_rows
+from core.db import fetch_rows, insert_rows, update_rows
 from core.exceptions import ApplicationError
 from points.models import Account, Entry, Lot, LotUse, Transaction
 
@@ -233,8 +233,16 @@ def _pk(account) -> int:
 def _lock_balances(account_ids) -> dict[int, tuple[int, str]]:
     """Lock rows in id order: every posting takes locks in the same order, so none deadlock.
     Returns account id -> (balance, kind), without building an instance per account."""
-    rows = Account.objects.filter(pk__in=set(account_ids)).order_by("pk").select_for_update()
-    return {pk: (balance, kind) for pk, balance, kind in rows.values_list("pk", "balance", "kind")}
+    ids = sorted(set(account_ids))
+    rows = fetch_rows(Account, _LOCK_BALANCES, [ids])
+    if rows is None:
+        rows = (
+            Account.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk", "balance", "kind")
+        )
+    return {pk: (balance, kind) for pk, balance, kind in rows}
+
+
+_LOCK_BALANCES = "SELECT id, balance, kind FROM points_account WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
 
 
 # -- lots ---------------------------------------------------------------------------------------

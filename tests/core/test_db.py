@@ -116,3 +116,19 @@ def test_update_rows_writes_json_and_nothing_for_no_rows():
     txn.refresh_from_db()
     assert (txn.metadata, txn.memo) == ({"b": [1, 2]}, "m")
     assert update_rows(Transaction, ["memo"], []) == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_fetch_rows_reads_with_array_parameters_and_leaves_other_databases_to_the_orm():
+    from types import SimpleNamespace
+    from unittest import mock
+
+    from core.db import fetch_rows
+
+    users = UserFactory.create_batch(3)
+    ids = [users[2].pk, users[0].pk, 10**12]
+    rows = fetch_rows(User, "SELECT id, username FROM core_user WHERE id = ANY(%s::bigint[]) ORDER BY id", [ids])
+    assert rows == sorted((u.pk, u.username) for u in (users[0], users[2]))
+    with mock.patch("core.db._connection", return_value=SimpleNamespace(vendor="sqlite")):
+        assert fetch_rows(User, "SELECT 1", []) is None
