@@ -140,10 +140,11 @@ def update_rows(model, fields: list[str], rows: list[tuple], *, batch_size: int 
     return written
 
 
-def fetch_rows(model, sql: str, params: list) -> list[tuple] | None:
-    """Run a read of `model`'s table whose parameters include arrays (`= ANY(%s)`) on the binary
-    cursor: a 2,000-id `IN (...)` list rendered into the SQL text cost more to build and to parse
-    than the read. None on other databases: the caller reads with the ORM there."""
+def fetch_rows(model, sql: str, params: list | dict) -> list[tuple] | None:
+    """Run a statement on `model`'s table whose parameters include arrays (`= ANY(%s)`) on the
+    binary cursor, and return its rows: a 2,000-id `IN (...)` list rendered into the SQL text cost
+    more to build and to parse than the statement. None on other databases: the caller uses the
+    ORM there."""
     connection = _connection(model)
     if connection.vendor != "postgresql":
         return None

@@ -21,12 +21,11 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Max, Q, Sum
 
 from checkin import rules
 from checkin.models import Challenge, CheckIn, Entry, Standing
-from core.db import insert_rows
+from core.db import fetch_rows, insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -94,11 +93,10 @@ def standings_add_winnings(*, challenge_id: int, entry_ids: list[int]) -> dict[i
     in the same transaction. Returns the winnings board's new scores ({user id: score})."""
     if not entry_ids:
         return {}
-    if connection.vendor == "postgresql":
-        # Adds the batch's payouts instead of re-totalling each user's entries of the challenge.
-        with connection.cursor() as cursor:
-            cursor.execute(_WINNINGS_ADD, {"challenge": challenge_id, "entries": entry_ids})
-            return {user_id: score for user_id, score in cursor.fetchall() if score > 0}
+    # PostgreSQL adds the batch's payouts instead of re-totalling each user's entries of the challenge.
+    added = fetch_rows(Standing, _WINNINGS_ADD, {"challenge": challenge_id, "entries": entry_ids})
+    if added is not None:
+        return {user_id: score for user_id, score in added if score > 0}
     user_ids = list(Entry.objects.filter(pk__in=entry_ids).values_list("user_id", flat=True))
     totals = (
         Entry.objects.filter(
@@ -128,8 +126,8 @@ _ADDED_SCORE = rules.board_score_sql("s.winnings + excluded.winnings", "GREATEST
 _WINNINGS_ADD = f"""
 INSERT INTO checkin_standing AS s (challenge_id, user_id, winnings, winnings_at, winnings_score,
     streak, best_streak, streak_date, streak_at, streak_score)
-SELECT %(challenge)s, e.user_id, e.payout, e.qualified_at, {_NEW_SCORE}, 0, 0, NULL, NULL, 0
-FROM checkin_entry e WHERE e.id = ANY(%(entries)s)
+SELECT %(challenge)s::bigint, e.user_id, e.payout, e.qualified_at, {_NEW_SCORE}, 0, 0, NULL, NULL, 0
+FROM checkin_entry e WHERE e.id = ANY(%(entries)s::bigint[])
 ON CONFLICT (challenge_id, user_id) DO UPDATE SET
     winnings = s.winnings + excluded.winnings,
     winnings_at = GREATEST(s.winnings_at, excluded.winnings_at),

@@ -226,17 +226,16 @@ def _reward_decide(*, referral: Referral, rule: RewardRule, invitee) -> Reward |
     return reward
 
 
-def _trigger_has_work(*, invitee_id: int, trigger: str) -> bool:
-    """Whether `trigger` may decide a reward for this invitee, read without locks (the locked path
-    checks again)."""
-    referral = Referral.objects.filter(invitee_id=invitee_id).only("pk", "status").first()
+def _rules_pending(*, referral: Referral | None, trigger: str) -> list[RewardRule]:
+    """The active rules of `trigger` that have not rewarded this referral yet (none for no referral,
+    or a rejected or revoked one)."""
     if referral is None or referral.status in (Referral.Status.REJECTED, Referral.Status.REVOKED):
-        return False
-    rules = set(rules_active(trigger=trigger).values_list("pk", flat=True))
+        return []
+    rules = list(rules_active(trigger=trigger))
     if not rules:
-        return False
+        return []
     done = set(Reward.objects.filter(referral=referral, rule__in=rules).values_list("rule_id", flat=True))
-    return bool(rules - done)
+    return [rule for rule in rules if rule.pk not in done]
 
 
 def referral_trigger(*, user, trigger: str) -> list[Reward]:
@@ -248,24 +247,20 @@ def referral_trigger(*, user, trigger: str) -> list[Reward]:
     """
     if trigger not in RewardRule.Trigger.values:
         raise ValueError(f"unknown referral trigger {trigger!r}")
-    if not _trigger_has_work(invitee_id=user.pk, trigger=trigger):
+    unlocked = Referral.objects.filter(invitee_id=user.pk).only("pk", "status").first()
+    if not _rules_pending(referral=unlocked, trigger=trigger):
         # Most calls have nothing to decide (nobody invited the user, or every rule already
-        # rewarded): answer without taking the issuance lock every reward path holds, which would
-        # serialise a morning rush of check-ins on one row.
+        # rewarded): answer from this read without locks, not from behind the issuance lock every
+        # reward path holds, which would serialise a morning rush of check-ins on one row.
         return []
     with transaction.atomic():
         referral = _lock_referral(invitee_id=user.pk)
-        if referral is None or referral.status in (Referral.Status.REJECTED, Referral.Status.REVOKED):
-            return []
-        rules = list(rules_active(trigger=trigger))
+        rules = _rules_pending(referral=referral, trigger=trigger)  # again, now under the locks
         if not rules:
             return []
-        done = set(Reward.objects.filter(referral=referral, rule__in=rules).values_list("rule_id", flat=True))
         referral = Referral.objects.select_related("inviter", "invitee").get(pk=referral.pk)
         decided = []
         for rule in rules:
-            if rule.pk in done:
-                continue
             reward = _reward_decide(referral=referral, rule=rule, invitee=referral.invitee)
             if reward is not None:
                 decided.append(reward)

@@ -206,5 +206,5 @@ def test_settlement_batches_add_their_payouts_to_the_winnings_as_a_recount_gives
         assert (standing.winnings, standing.winnings_at, standing.winnings_score) == (total, latest, expected[user.pk])
     assert scores == expected
     assert Standing.objects.get(user=users[0]).streak == 3  # the streak is left alone
-    with mock.patch("checkin.services.leaderboards.connection", SimpleNamespace(vendor="sqlite")):
+    with mock.patch("core.db._connection", return_value=SimpleNamespace(vendor="sqlite")):
         assert standings_add_winnings(challenge_id=challenge.pk, entry_ids=batches[1]) == expected
