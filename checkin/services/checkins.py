@@ -1,13 +1,16 @@
 """Joining a round (the stake), checking in, and makeup check-ins."""
 
 import datetime as dt
+from contextlib import nullcontext
+from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from analytics.events import event_record
-from checkin.models import Challenge, CheckIn, Entry, Round
+from checkin import rules
+from checkin.models import Challenge, CheckIn, Entry, Round, Standing
 from checkin.services.challenges import (
     challenge_today,
     challenge_window,
@@ -15,7 +18,12 @@ from checkin.services.challenges import (
     round_enroll_closes_at,
     round_for_enrollment,
 )
-from checkin.services.leaderboards import board_push_checkin, standing_update_streak
+from checkin.services.leaderboards import (
+    STREAK_UPSERT_CONFLICT,
+    STREAK_UPSERT_HEAD,
+    board_push_checkin,
+    standing_update_streak,
+)
 from core.clock import now
 from core.exceptions import ApplicationError
 from points.models import Transaction
@@ -114,8 +122,8 @@ def _entry_for_day(*, user, challenge: Challenge, day: dt.date) -> Entry | None:
     )
 
 
-# Check-ins run at a morning rush: the lookup and the counter are plain SQL (the ORM spent more
-# time compiling them, with a join and a CASE, than the database spent running them).
+# A check-in in its parts, for the portable path (SQLite) and makeups: plain SQL, since the ORM
+# spent more time compiling the join and the CASE than the database spent running them.
 _ENTRY_FOR_CHECKIN = """
 SELECT e.id, r.required_days FROM checkin_entry e JOIN checkin_round r ON r.id = e.round_id
 WHERE e.user_id = %s AND r.challenge_id = %s AND r.start_date <= %s AND r.end_date >= %s AND r.status = %s
@@ -149,13 +157,89 @@ ON CONFLICT DO NOTHING
 RETURNING id
 """
 
+# PostgreSQL: the whole check-in in one statement, since at the morning rush each round trip and
+# each statement's parse is a real share of a check-in. Data-modifying CTEs all see the snapshot
+# from before the statement, so the streak's days add today's explicitly; every write after the
+# insert joins `inserted`, so a repeat (or a lost race: the unique constraints decide) writes
+# nothing. The streak is computed as standing_update_streak computes it (gaps and islands: the
+# days of one run share day - row_number), and the standing's upsert is the same.
+_CHECKIN_STATEMENT = f"""
+WITH entry AS (
+    SELECT e.id, r.required_days FROM checkin_entry e JOIN checkin_round r ON r.id = e.round_id
+    WHERE e.user_id = %(user)s AND r.challenge_id = %(challenge)s AND r.start_date <= %(day)s
+        AND r.end_date >= %(day)s AND r.status = %(open)s
+    ORDER BY e.id LIMIT 1
+), inserted AS (
+    INSERT INTO checkin_checkin (entry_id, user_id, challenge_id, local_date, checked_in_at, makeup, note, image_url)
+    SELECT entry.id, %(user)s, %(challenge)s, %(day)s, %(at)s, false, %(note)s, %(image_url)s FROM entry
+    ON CONFLICT DO NOTHING
+    RETURNING id, entry_id
+), counted AS (
+    UPDATE checkin_entry e SET checkins = e.checkins + 1,
+        qualified_at = CASE WHEN e.checkins = entry.required_days - 1 THEN %(at)s ELSE e.qualified_at END
+    FROM inserted, entry WHERE e.id = inserted.entry_id
+), days AS (
+    SELECT local_date AS day FROM checkin_checkin WHERE challenge_id = %(challenge)s AND user_id = %(user)s
+    UNION SELECT %(day)s::date
+), runs AS (
+    SELECT count(*) AS run_length, max(day) AS run_end
+    FROM (SELECT day, day - (row_number() OVER (ORDER BY day))::int AS run FROM days) numbered GROUP BY run
+), streak AS (
+    SELECT (SELECT run_length FROM runs ORDER BY run_end DESC LIMIT 1) AS current, max(run_length) AS best,
+        max(run_end) AS last
+    FROM runs
+), standing AS (
+    {STREAK_UPSERT_HEAD}
+    SELECT %(challenge)s, %(user)s, 0, NULL, 0, streak.current, streak.best, streak.last, %(at)s,
+        {rules.board_score_sql("streak.current", "%(at)s")}
+    FROM streak, inserted
+    {STREAK_UPSERT_CONFLICT}
+    RETURNING s.streak, s.streak_score
+), event AS (
+    INSERT INTO analytics_event (user_id, kind, at, channel, amount, ref)
+    SELECT %(user)s, %(event)s, %(at)s, '', 0, 'checkin:' || inserted.id FROM inserted
+)
+SELECT entry.id, inserted.id, standing.streak, standing.streak_score
+FROM entry LEFT JOIN inserted ON true LEFT JOIN standing ON true
+"""
 
-def _checkin_insert(
-    *, entry_id: int, user, challenge: Challenge, day: dt.date, at: dt.datetime, note: str, image_url: str
-):
-    """Insert today's check-in, or return None when the day already has one. One statement: no
-    read before it and no savepoint around it (the unique constraints decide, as in a race)."""
+
+@dataclass
+class _Written:
+    entry_id: int
+    checkin: CheckIn | None  # None: the day already had one
+    standing: Standing | None
+
+
+def _checkin_write(*, user, challenge: Challenge, day: dt.date, at: dt.datetime, note: str, image_url: str):
+    """Write today's check-in with its count, streak and event; None when the user has no entry
+    for today. One statement on PostgreSQL, the same writes one by one elsewhere."""
+    if connection.vendor == "postgresql":
+        return _checkin_write_statement(user=user, challenge=challenge, day=day, at=at, note=note, image_url=image_url)
+    return _checkin_write_portable(user=user, challenge=challenge, day=day, at=at, note=note, image_url=image_url)
+
+
+def _checkin_write_statement(*, user, challenge, day, at, note, image_url) -> _Written | None:
+    params = {
+        "user": user.pk,
+        "challenge": challenge.pk,
+        "day": day,
+        "at": at,
+        "open": Round.Status.OPEN,
+        "note": note,
+        "image_url": image_url,
+        "event": "checked_in",
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_CHECKIN_STATEMENT, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    entry_id, checkin_id, streak, streak_score = row
+    if checkin_id is None:
+        return _Written(entry_id, None, None)
     checkin = CheckIn(
+        pk=checkin_id,
         entry_id=entry_id,
         user=user,
         challenge=challenge,
@@ -164,16 +248,38 @@ def _checkin_insert(
         note=note,
         image_url=image_url,
     )
-    with connection.cursor() as cursor:
-        ops = connection.ops
-        params = [entry_id, user.pk, challenge.pk, ops.adapt_datefield_value(day), ops.adapt_datetimefield_value(at)]
-        cursor.execute(_CHECKIN_INSERT, [*params, False, note, image_url])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    checkin.pk = row[0]
     checkin._state.adding = False
-    return checkin
+    standing = Standing(challenge=challenge, user=user, streak=streak, streak_score=streak_score)
+    return _Written(entry_id, checkin, standing)
+
+
+def _checkin_write_portable(*, user, challenge, day, at, note, image_url) -> _Written | None:
+    found = _entry_for_checkin(user=user, challenge=challenge, day=day)
+    if found is None:
+        return None
+    entry_id, required = found
+    with transaction.atomic():
+        checkin = CheckIn(
+            entry_id=entry_id,
+            user=user,
+            challenge=challenge,
+            local_date=day,
+            checked_in_at=at,
+            note=note,
+            image_url=image_url,
+        )
+        date, moment = connection.ops.adapt_datefield_value(day), connection.ops.adapt_datetimefield_value(at)
+        with connection.cursor() as cursor:
+            cursor.execute(_CHECKIN_INSERT, [entry_id, user.pk, challenge.pk, date, moment, False, note, image_url])
+            inserted = cursor.fetchone()
+        if inserted is None:
+            return _Written(entry_id, None, None)
+        checkin.pk = inserted[0]
+        checkin._state.adding = False
+        _count_checkin(entry_id, required, at)
+        standing = standing_update_streak(challenge=challenge, user=user, at=at)
+        event_record(user=user, kind="checked_in", at=at, ref=f"checkin:{checkin.pk}")
+    return _Written(entry_id, checkin, standing)
 
 
 def checkin_create(*, user, challenge: Challenge, note: str = "", image_url: str = "") -> tuple[CheckIn, bool]:
@@ -183,6 +289,9 @@ def checkin_create(*, user, challenge: Challenge, note: str = "", image_url: str
     many requests race: the unique (entry, day) constraint decides. Errors: 409
     checkin_window_closed outside the window, 404 not_enrolled without an entry for today.
     """
+    from points.services.tasks import task_complete_by_server, task_pending
+    from referral.services import referral_rewards_pending, referral_trigger
+
     at = now()
     day = challenge_today(challenge, at)
     opens, closes = challenge_window(challenge, day)
@@ -193,26 +302,22 @@ def checkin_create(*, user, challenge: Challenge, note: str = "", image_url: str
             % {"start": challenge.window_start.strftime("%H:%M"), "end": challenge.window_end.strftime("%H:%M")},
             409,
         )
-    found = _entry_for_checkin(user=user, challenge=challenge, day=day)
-    if found is None:
-        raise ApplicationError("not_enrolled", _("You are not enrolled in today's round."), 404)
-    entry_id, required = found
-    with transaction.atomic():
-        checkin = _checkin_insert(
-            entry_id=entry_id, user=user, challenge=challenge, day=day, at=at, note=note, image_url=image_url
-        )
-        if checkin is None:
+    # The first-check-in task and referral rules, read without locks: nearly every check-in has
+    # neither left to do, and then the check-in is its one statement, committed on its own.
+    rewards_due = task_pending(user=user, code="first_checkin") or referral_rewards_pending(
+        user=user, trigger="first_checkin"
+    )
+    with transaction.atomic() if rewards_due else nullcontext():
+        written = _checkin_write(user=user, challenge=challenge, day=day, at=at, note=note, image_url=image_url)
+        if written is None:
+            raise ApplicationError("not_enrolled", _("You are not enrolled in today's round."), 404)
+        if written.checkin is None:
             # A repeat, or another request for the same day won the race: answer with its check-in.
-            return CheckIn.objects.get(entry_id=entry_id, local_date=day), False
-        _count_checkin(entry_id, required, at)
-        standing = standing_update_streak(challenge=challenge, user=user, at=at)
-        from points.services.tasks import task_complete_by_server
-        from referral.services import referral_trigger
-
-        task_complete_by_server(user=user, code="first_checkin")
-        # Rewards the inviter once per rule (keyed), however many check-ins follow.
-        referral_trigger(user=user, trigger="first_checkin")
-        event_record(user=user, kind="checked_in", at=at, ref=f"checkin:{checkin.pk}")
+            return CheckIn.objects.get(entry_id=written.entry_id, local_date=day), False
+        if rewards_due:  # each checks again under its locks, and rewards once
+            task_complete_by_server(user=user, code="first_checkin")
+            referral_trigger(user=user, trigger="first_checkin")
+        checkin, standing = written.checkin, written.standing
         transaction.on_commit(lambda: board_push_checkin(checkin=checkin, challenge=challenge, standing=standing))
     return checkin, True
 

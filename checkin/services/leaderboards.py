@@ -57,19 +57,22 @@ def _streak_runs(days: list[dt.date]) -> tuple[int, int]:
 
 
 # The streak's time and score move only when the streak or its last day changes: a check-in that
-# does not extend the run keeps the moment it was reached (earlier ranks higher on a tie).
-_STREAK_UPSERT = """
-INSERT INTO checkin_standing AS s (challenge_id, user_id, winnings, winnings_at, winnings_score,
-    streak, best_streak, streak_date, streak_at, streak_score)
-VALUES (%s, %s, 0, NULL, 0, %s, %s, %s, %s, %s)
-ON CONFLICT (challenge_id, user_id) DO UPDATE SET
+# does not extend the run keeps the moment it was reached (earlier ranks higher on a tie). The
+# check-in's own statement (checkin.services.checkins) upserts with the same head and conflict.
+STREAK_UPSERT_HEAD = """INSERT INTO checkin_standing AS s (challenge_id, user_id, winnings, winnings_at, winnings_score,
+    streak, best_streak, streak_date, streak_at, streak_score)"""
+STREAK_UPSERT_CONFLICT = """ON CONFLICT (challenge_id, user_id) DO UPDATE SET
     streak = excluded.streak,
     best_streak = excluded.best_streak,
     streak_date = excluded.streak_date,
     streak_at = CASE WHEN s.streak = excluded.streak AND s.streak_date IS NOT DISTINCT FROM excluded.streak_date
         THEN s.streak_at ELSE excluded.streak_at END,
     streak_score = CASE WHEN s.streak = excluded.streak AND s.streak_date IS NOT DISTINCT FROM excluded.streak_date
-        THEN s.streak_score ELSE excluded.streak_score END
+        THEN s.streak_score ELSE excluded.streak_score END"""
+_STREAK_UPSERT = f"""
+{STREAK_UPSERT_HEAD}
+VALUES (%s, %s, 0, NULL, 0, %s, %s, %s, %s, %s)
+{STREAK_UPSERT_CONFLICT}
 RETURNING *
 """
 

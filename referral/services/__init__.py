@@ -1,4 +1,5 @@
-"""Every write of the referral app. Other apps call `referral_trigger` and `referral_reward_clawback`.
+"""Every write of the referral app. Other apps call `referral_trigger` (or first
+`referral_rewards_pending`, to skip a transaction) and `referral_reward_clawback`.
 
 - attribution: referral profiles and codes, landing-page scans, binding a new user at login
 - rewards: reward rules applied on triggers, caps, milestones, holds, review, clawback, flags
@@ -13,6 +14,7 @@ from referral.services.rewards import (
     referral_reward_approve,
     referral_reward_clawback,
     referral_reward_reject,
+    referral_rewards_pending,
     referral_trigger,
 )
 
@@ -25,6 +27,7 @@ __all__ = [
     "referral_reward_approve",
     "referral_reward_clawback",
     "referral_reward_reject",
+    "referral_rewards_pending",
     "referral_scan_record",
     "referral_trigger",
 ]
