@@ -101,6 +101,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The hottest statements (the check-in's) are prepared once per connection (core.db.fetch_prepared).
+# Set 0 behind a transaction-pooling proxy that does not follow prepared statements (PgBouncer
+# before 1.21, or without max_prepared_statements).
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
+if DB_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # Django turns psycopg's preparing off altogether; this lets the explicit `prepare=True` work
+    # while never preparing anything on its own (the threshold is never reached).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 
 # Cache: Redis when configured (also throttles and leaderboards), else local memory.
 REDIS_URL = env_str("REDIS_URL")

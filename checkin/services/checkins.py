@@ -25,6 +25,7 @@ from checkin.services.leaderboards import (
     standing_update_streak,
 )
 from core.clock import now
+from core.db import fetch_prepared
 from core.exceptions import ApplicationError
 from points.models import Transaction
 from points.services.ledger import account_for_user, account_issuance, account_pool, account_sink, ledger_post
@@ -230,12 +231,10 @@ def _checkin_write_statement(*, user, challenge, day, at, note, image_url) -> _W
         "image_url": image_url,
         "event": "checked_in",
     }
-    with connection.cursor() as cursor:
-        cursor.execute(_CHECKIN_STATEMENT, params)
-        row = cursor.fetchone()
-    if row is None:
+    rows = fetch_prepared(CheckIn, _CHECKIN_STATEMENT, params)  # PostgreSQL only: _checkin_write decides
+    if not rows:
         return None
-    entry_id, checkin_id, streak, streak_score = row
+    entry_id, checkin_id, streak, streak_score = rows[0]
     if checkin_id is None:
         return _Written(entry_id, None, None)
     checkin = CheckIn(

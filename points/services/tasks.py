@@ -8,11 +8,12 @@ twenty taps at once give one completion; the unique (task, user, period) constra
 
 import datetime as dt
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.clock import local_today, now
+from core.db import fetch_prepared
 from core.exceptions import ApplicationError
 from points.models import Account, PointsTask, TaskCompletion, Transaction
 from points.services.growth import growth_add
@@ -124,12 +125,10 @@ def task_pending(*, user, code: str) -> int | None:
         "week": task_period(PointsTask(frequency=F.WEEKLY), day),
         "day": task_period(PointsTask(frequency=F.DAILY), day),
     }
-    with connection.cursor() as cursor:
-        cursor.execute(_PENDING_TASK, params)
-        row = cursor.fetchone()
+    rows = fetch_prepared(PointsTask, _PENDING_TASK, params)
     # Already done is the usual case (the first check-in's task on every later check-in): answered
     # without locking issuance, which every completion locks and a rush would queue on.
-    return row[0] if row else None
+    return rows[0][0] if rows else None
 
 
 def task_complete_by_server(*, user, code: str) -> TaskCompletion | None:

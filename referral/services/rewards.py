@@ -12,11 +12,12 @@ import datetime as dt
 import logging
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
 from core.clock import local_today, now
+from core.db import fetch_prepared
 from core.exceptions import ApplicationError
 from points.models import Account, Transaction
 from points.services.ledger import account_for_user, account_issuance, ledger_post
@@ -247,10 +248,8 @@ def referral_rewards_pending(*, user, trigger: str) -> bool:
     if trigger not in RewardRule.Trigger.values:
         raise ValueError(f"unknown referral trigger {trigger!r}")
     # Plain SQL: every check-in asks, and the ORM took three times longer to build the query than to run it.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT id, status FROM referral_referral WHERE invitee_id = %s", [user.pk])
-        row = cursor.fetchone()
-    unlocked = Referral(pk=row[0], status=row[1]) if row else None
+    rows = fetch_prepared(Referral, "SELECT id, status FROM referral_referral WHERE invitee_id = %s", [user.pk])
+    unlocked = Referral(pk=rows[0][0], status=rows[0][1]) if rows else None
     return bool(_rules_pending(referral=unlocked, trigger=trigger))
 
 

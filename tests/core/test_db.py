@@ -132,3 +132,40 @@ def test_fetch_rows_reads_with_array_parameters_and_leaves_other_databases_to_th
     assert rows == sorted((u.pk, u.username) for u in (users[0], users[2]))
     with mock.patch("core.db._connection", return_value=SimpleNamespace(vendor="sqlite")):
         assert fetch_rows(User, "SELECT 1", []) is None
+
+
+def _prepared_statements() -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+_NICKNAME_OF = "SELECT nickname FROM core_user WHERE id = %(id)s"
+
+
+@pytest.mark.django_db(transaction=True)  # statements prepared in a rolled-back transaction are forgotten
+@pytest.mark.postgres
+def test_fetch_prepared_plans_a_hot_statement_once_per_connection(settings):
+    from core.db import fetch_prepared
+
+    user = UserFactory(nickname="小明")
+    assert fetch_prepared(User, _NICKNAME_OF, {"id": user.pk}) == [("小明",)]
+    assert fetch_prepared(User, _NICKNAME_OF, {"id": user.pk + 1000}) == []
+    assert sum("FROM core_user WHERE id = $1" in s for s in _prepared_statements()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_fetch_prepared_prepares_nothing_when_turned_off(settings):
+    """DB_PREPARED_STATEMENTS=0, for a transaction-pooling proxy: the same rows, nothing prepared."""
+    from django.db import connection
+
+    from core.db import fetch_prepared
+
+    settings.DB_PREPARED_STATEMENTS = False
+    connection.close()  # a fresh connection: nothing prepared on it yet
+    user = UserFactory(nickname="小红")
+    assert fetch_prepared(User, _NICKNAME_OF, {"id": user.pk}) == [("小红",)]
+    assert not any("FROM core_user WHERE id = $1" in s for s in _prepared_statements())
