@@ -8,6 +8,9 @@ Environment (set by bench/run.py):
   BENCH_RATE      requests per second per simulated user (open pacing); unset: as fast as answered
   BENCH_PATH      the request path;  BENCH_BODY  a JSON body (POST) or empty (GET)
   BENCH_OUT       where to write the tally (JSON) when the run stops
+  BENCH_MIX       a JSON list of [name, path, token file]: the requests take them in turn, each
+                  with its own tokens, and each name gets its own tally (`by_name`); so endpoints
+                  compared with one another meet the same moments of a noisy machine
 """
 
 import itertools
@@ -25,12 +28,21 @@ BODY = os.environ.get("BENCH_BODY", "")
 PER_USER = os.environ.get("BENCH_PER_USER") == "1"
 RATE = float(os.environ.get("BENCH_RATE") or 0)
 
-with open(os.environ["BENCH_TOKENS"]) as handle:
-    TOKENS = [line.strip() for line in handle if line.strip()]
+
+def _tokens(path: str) -> list[str]:
+    with open(path) as handle:
+        return [line.strip() for line in handle if line.strip()]
+
+
+TOKENS = _tokens(os.environ["BENCH_TOKENS"])
 _next_token = iter(TOKENS)
 _user_numbers = itertools.count()
+_MIX_SPEC = json.loads(os.environ.get("BENCH_MIX") or "[]")
+MIX = [(name, path, itertools.cycle(_tokens(tokens))) for name, path, tokens in _MIX_SPEC]
+_next_mix = itertools.cycle(MIX) if MIX else None
 
 TALLY = {"status": {}, "latencies_ms": [], "ok": 0, "first_start": None, "last_ok_end": None, "last_end": None}
+TALLY["by_name"] = {name: {"status": {}, "latencies_ms": []} for name, _path, _tokens in MIX}
 OK = {"ping": {200}, "checkin": {201}, "rank": {200}, "redeem": {201}, "poster": {200}}[SCENARIO]
 
 
@@ -61,7 +73,25 @@ class BenchUser(FastHttpUser):
             TALLY["ok"] += 1
             TALLY["last_ok_end"] = max(TALLY["last_ok_end"] or 0, ended)
 
+    def _call_mixed(self):
+        name, path, tokens = next(_next_mix)
+        started = time.time()
+        with self.client.get(
+            path, headers={"Authorization": f"Bearer {next(tokens)}"}, name=name, catch_response=True
+        ) as response:
+            ended = time.time()
+            self._tally(response.status_code, started, ended)
+            mine = TALLY["by_name"][name]
+            mine["status"][str(response.status_code)] = mine["status"].get(str(response.status_code), 0) + 1
+            mine["latencies_ms"].append(round((ended - started) * 1000, 3))
+            if response.status_code >= 500 or response.status_code == 0:
+                response.failure(f"{response.status_code}")
+            else:
+                response.success()
+
     def _call(self):
+        if _next_mix is not None:
+            return self._call_mixed()
         headers = {"Authorization": f"Bearer {self._token()}"}
         started = time.time()
         if BODY:

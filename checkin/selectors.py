@@ -3,9 +3,9 @@ described from the rules (its id is null until someone joins)."""
 
 import datetime as dt
 
+from django.db import router
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from checkin import rules
 from checkin.models import Challenge, CheckIn, Entry, Round, Settlement
@@ -17,6 +17,7 @@ from checkin.services.challenges import (
 )
 from checkin.services.leaderboards import EARLY, Board
 from core.clock import now
+from core.db import fetch_prepared
 from core.selectors import user_faces
 
 
@@ -36,12 +37,17 @@ def challenge_get(*, challenge_id: int, active_only: bool = True) -> Challenge:
 
 # What a leaderboard needs of its challenge (the early board's business day and window).
 _BOARD_FIELDS = ("id", "timezone", "day_cutoff", "window_start", "window_end")
+_BOARD_CHALLENGE = f"SELECT {', '.join(_BOARD_FIELDS)} FROM checkin_challenge WHERE id = %s"
 
 
 def challenge_for_board(*, challenge_id: int) -> Challenge:
     """The challenge of a leaderboard, active or not, with only the fields a board reads: the
     leaderboard is the most read endpoint, and a challenge row carries its rules text."""
-    return get_object_or_404(Challenge.objects.only(*_BOARD_FIELDS), pk=challenge_id)
+    rows = fetch_prepared(Challenge, _BOARD_CHALLENGE, [challenge_id])
+    if not rows:
+        raise Http404
+    # Only these fields are loaded: the others are deferred, as `only()` would leave them.
+    return Challenge.from_db(router.db_for_read(Challenge), _BOARD_FIELDS, rows[0])
 
 
 def entry_summary(entry: Entry | None) -> dict | None:
@@ -111,7 +117,7 @@ def challenge_overview(*, challenge: Challenge, user) -> dict:
 
 def leaderboard_body(board: Board) -> dict:
     """A board with each user's public face: nickname and avatar, never a phone or an openid."""
-    faces = user_faces(user_ids=[user_id for _, user_id, _ in board.rows])
+    faces = board.faces if board.faces is not None else user_faces(user_ids=[u for _, u, _ in board.rows])
     entries = []
     for rank, user_id, raw in board.rows:
         nickname, avatar_url = faces.get(user_id, ("", ""))

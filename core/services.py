@@ -3,6 +3,7 @@
 import io
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -85,6 +86,15 @@ def user_verify_phone(*, user: User, code: str) -> User:
     return user
 
 
+def user_faces_forget(*, user_ids: list[int]) -> None:
+    """Drop the cached public faces (core.selectors.user_faces) of users whose nickname or avatar
+    changed, once the change commits (a read in between would cache the old face again)."""
+    from core.selectors import face_cache_key
+
+    keys = [face_cache_key(user_id) for user_id in user_ids]
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
 def user_update_profile(*, user: User, nickname: str | None = None, avatar_url: str | None = None) -> User:
     fields = []
     if nickname is not None:
@@ -96,6 +106,7 @@ def user_update_profile(*, user: User, nickname: str | None = None, avatar_url: 
     if fields:
         with transaction.atomic():
             user.save(update_fields=fields)
+            user_faces_forget(user_ids=[user.pk])
             _profile_completed_check(user=user)
     return user
 
@@ -142,6 +153,7 @@ def user_set_avatar(*, user: User, upload) -> User:
     user.avatar.save("avatar.png", ContentFile(out.getvalue()), save=False)
     with transaction.atomic():
         user.save(update_fields=["avatar"])
+        user_faces_forget(user_ids=[user.pk])
         _profile_completed_check(user=user)
     if old:
         user.avatar.storage.delete(old)

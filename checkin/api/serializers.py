@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from checkin.services.leaderboards import BOARDS
-from core.api.fields import AbsoluteUrlField, HourMinuteField, StrictCharField
+from core.api.fields import AbsoluteUrlField, HourMinuteField, StrictCharField, absolute_url
 
 # -- input --------------------------------------------------------------------------------------
 
@@ -137,6 +137,36 @@ class ChallengeLeaderboardOutput(serializers.Serializer):
     date = serializers.DateField(allow_null=True, help_text=_("Early board: the business day shown."))
     entries = ChallengeBoardRowOutput(many=True)
     me = ChallengeBoardMeOutput()
+
+    def to_representation(self, instance):
+        # The most read endpoint, rendered by hand from leaderboard_body's plain values: DRF's
+        # field-by-field rendering of the nested rows took a sixth of the request. The fields
+        # above stay the contract (the schema); a test holds both renderings equal.
+        request = self.context.get("request")
+        date_field = self.fields["date"]
+        moment_field = self.fields["entries"].child.fields["checked_in_at"]
+        entries = []
+        for row in instance["entries"]:
+            user = row["user"]
+            rendered = {
+                "rank": row["rank"],
+                "user": {
+                    "id": user["id"],
+                    "nickname": user["nickname"],
+                    "avatar_url": absolute_url(request, user["avatar_url"]),
+                },
+                "score": row["score"],
+            }
+            if row.get("checked_in_at") is not None:
+                rendered["checked_in_at"] = moment_field.to_representation(row["checked_in_at"])
+            entries.append(rendered)
+        me = instance["me"]
+        return {
+            "board": instance["board"],
+            "date": date_field.to_representation(instance["date"]) if instance["date"] is not None else None,
+            "entries": entries,
+            "me": {"rank": me["rank"], "score": me["score"]},
+        }
 
 
 class ChallengeRoundReportOutput(serializers.Serializer):

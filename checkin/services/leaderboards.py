@@ -14,11 +14,15 @@ Redis layout (per challenge id C):
                                                member = user id, zero-padded
   <key>:built                                  the marker; the streak one lives an hour so broken
                                                streaks drop out, the early board lives 3 days
+  <key>:v                                      the board's version, incremented by every write
+  <key>:top                                    hash, limit -> the top rows with the users' faces
+                                               (JSON) as of a version; a minute at most
 """
 
 import datetime as dt
+import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Max, Q, Sum
@@ -34,6 +38,11 @@ BOARDS = (WINNINGS, STREAK, EARLY)
 _ID_SPACE = 10**12
 _MARKER_TTL = {WINNINGS: 24 * 3600, STREAK: 3600, EARLY: 3 * 24 * 3600}
 _ZADD_CHUNK = 1000
+# Every read shows the same top rows: they are kept with their users' faces, tagged with the
+# board's version, so a read is one Redis round trip and no query. A write increments the version
+# (the next read recomputes them); the minute only bounds how long a changed nickname or avatar
+# takes to show, since faces are not part of the version.
+_TOP_TTL = 60
 
 
 @dataclass(frozen=True)
@@ -248,6 +257,7 @@ def leaderboard_rebuild(*, challenge: Challenge, board: str, day: dt.date | None
         pipe.zadd(key, {_member(board, row.user_id): row.score for row in rows[start : start + _ZADD_CHUNK]})
     if board == EARLY:
         pipe.expire(key, _MARKER_TTL[EARLY])
+    _version_bump(pipe, key, board)
     pipe.set(f"{key}:built", "1", ex=_MARKER_TTL[board])
     pipe.execute()
     return len(rows)
@@ -268,6 +278,13 @@ def leaderboards_rebuild(*, challenge_ids: list[int] | None = None) -> int:
     return built
 
 
+def _version_bump(pipe, key: str, board: str) -> None:
+    """In a write's pipeline: a new version of the board, so its cached top rows are recomputed."""
+    pipe.incr(f"{key}:v")
+    if board == EARLY:  # a day's board goes away after three days, its version with it
+        pipe.expire(f"{key}:v", _MARKER_TTL[EARLY])
+
+
 def _push(challenge_id: int, board: str, scores: dict[int, int], day: dt.date | None = None, only_new=False) -> None:
     redis = _redis()
     if redis is None or not scores:
@@ -278,9 +295,12 @@ def _push(challenge_id: int, board: str, scores: dict[int, int], day: dt.date | 
         # Only into a built board: a missing one is rebuilt from the database when next read.
         if not redis.exists(f"{key}:built"):
             return
-        redis.zadd(key, {_member(board, user_id): score for user_id, score in scores.items()}, nx=only_new)
+        pipe = redis.pipeline(transaction=False)
+        pipe.zadd(key, {_member(board, user_id): score for user_id, score in scores.items()}, nx=only_new)
         if board == EARLY:
-            redis.expire(key, _MARKER_TTL[EARLY])
+            pipe.expire(key, _MARKER_TTL[EARLY])
+        _version_bump(pipe, key, board)
+        pipe.execute()
 
     _redis_safely(write)
 
@@ -305,6 +325,7 @@ def _push_many(pushes: list[tuple[str, dict[int, int], dt.date | None, bool]], c
             pipe.zadd(key, {_member(board, user_id): score for user_id, score in scores.items()}, nx=only_new)
             if board == EARLY:
                 pipe.expire(key, _MARKER_TTL[EARLY])
+            _version_bump(pipe, key, board)
         pipe.execute()
 
     _redis_safely(write)
@@ -339,31 +360,50 @@ class Board:
     rows: list[tuple[int, int, int]]  # (rank, user id, raw score)
     me: tuple[int, int] | None  # (rank, raw score)
     opens_at: dt.datetime | None = None
+    # The rows' users' faces when they were read with them (not part of what the board is).
+    faces: dict[int, tuple[str, str]] | None = field(default=None, compare=False)
 
 
 def _redis_read(redis, challenge: Challenge, board: str, day, limit: int, user_id: int | None):
+    """(rows, me, faces) in one round trip when the top rows of this version are cached."""
+    from core.selectors import user_faces
+
     key = board_key(challenge.pk, board, day)
-    # One round trip: the marker and the reads together; a board not built is built, then read again.
+    # One round trip: the marker, the version, the cached top rows and the caller's rank together;
+    # a board not built is built, then read again.
     for _attempt in range(2):
         pipe = redis.pipeline(transaction=False)
         pipe.exists(f"{key}:built")
-        if board == EARLY:
-            pipe.zrange(key, 0, limit - 1, withscores=True)
-        else:
-            pipe.zrevrange(key, 0, limit - 1, withscores=True)
+        pipe.get(f"{key}:v")
+        pipe.hget(f"{key}:top", limit)
         if user_id is not None:
             member = _member(board, user_id)
             pipe.zrank(key, member) if board == EARLY else pipe.zrevrank(key, member)
             pipe.zscore(key, member)
-        built, *results = pipe.execute()
+        built, version, cached, *mine = pipe.execute()
         if built:
             break
         leaderboard_rebuild(challenge=challenge, board=board, day=day)
-    rows = [(i + 1, _user_of(board, m), int(s)) for i, (m, s) in enumerate(results[0])]
+    version = int(version or 0)
     me = None
-    if user_id is not None and results[1] is not None:
-        me = (results[1] + 1, int(results[2]))
-    return rows, me
+    if user_id is not None and mine[0] is not None:
+        me = (mine[0] + 1, int(mine[1]))
+    top = json.loads(cached) if cached else None
+    if top is not None and top["v"] == version:
+        return [tuple(row) for row in top["rows"]], me, {int(k): tuple(face) for k, face in top["faces"].items()}
+    # Read after the version: a write in between makes the rows newer than their tag, never older,
+    # so the next read recomputes rather than trusting stale rows.
+    if board == EARLY:
+        members = redis.zrange(key, 0, limit - 1, withscores=True)
+    else:
+        members = redis.zrevrange(key, 0, limit - 1, withscores=True)
+    rows = [(i + 1, _user_of(board, m), int(s)) for i, (m, s) in enumerate(members)]
+    faces = user_faces(user_ids=[user_id for _, user_id, _ in rows])
+    pipe = redis.pipeline(transaction=False)
+    pipe.hset(f"{key}:top", limit, json.dumps({"v": version, "rows": rows, "faces": faces}))
+    pipe.expire(f"{key}:top", _TOP_TTL)
+    pipe.execute()
+    return rows, me, faces
 
 
 def leaderboard_read(*, challenge: Challenge, board: str, limit: int = 20, user=None) -> Board:
@@ -378,7 +418,8 @@ def leaderboard_read(*, challenge: Challenge, board: str, limit: int = 20, user=
     if redis is not None:
         result = _redis_safely(_redis_read, redis, challenge, board, day, limit, user_id)
         if result is not None:
-            return Board(board, day, result[0], result[1], opens)
+            rows, me, faces = result
+            return Board(board, day, rows, me, opens, faces)
     rows = [(i + 1, row.user_id, row.score) for i, row in enumerate(_db_rows(challenge, board, day, limit))]
     me = _db_rank(challenge, board, user_id, day) if user_id is not None else None
     return Board(board, day, rows, me, opens)

@@ -6,16 +6,20 @@ from rest_framework import serializers
 from rest_framework.utils import html
 
 
+def absolute_url(request, value: str) -> str:
+    """A media path made absolute against the request; an external URL (or nothing) as it is."""
+    if not value:
+        return ""
+    if request is not None and value.startswith("/"):
+        return request.build_absolute_uri(value)
+    return value
+
+
 class AbsoluteUrlField(serializers.CharField):
     """A media path or an external URL, rendered absolute against the request."""
 
     def to_representation(self, value):
-        if not value:
-            return ""
-        request = self.context.get("request")
-        if request is not None and value.startswith("/"):
-            return request.build_absolute_uri(value)
-        return value
+        return absolute_url(self.context.get("request"), value)
 
 
 class StrictCharField(serializers.CharField):

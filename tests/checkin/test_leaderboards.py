@@ -227,3 +227,74 @@ class TestRedisMatchesTheDatabase:
         rebuilt = {b: read(challenge, b, when=when, limit=100).rows for b in (WINNINGS, STREAK, EARLY)}
         assert incremental == rebuilt
         assert len(rebuilt[EARLY]) == 4 and len(rebuilt[WINNINGS]) == 4
+
+
+@pytest.mark.redis
+class TestCachedTopRows:
+    """A board's top rows are kept in Redis with their users' faces, tagged with the board's version."""
+
+    def test_a_second_read_is_served_without_a_query(self, django_assert_num_queries):
+        from checkin.selectors import leaderboard_body
+
+        challenge, users = _populate()
+        when = at(2026, 3, 4, 12)
+        first = leaderboard_body(read(challenge, WINNINGS, user=users[0], when=when))
+        with django_assert_num_queries(0):
+            second = leaderboard_body(read(challenge, WINNINGS, user=users[0], when=when))
+        assert second == first and first["entries"], "the same rows and faces, from the cache"
+        assert first["entries"][0]["user"]["nickname"]
+
+    def test_a_write_after_the_rows_were_cached_shows_on_the_next_read(self, django_capture_on_commit_callbacks):
+        challenge = ChallengeFactory(bonus=0)
+        early, late = UserFactory(), UserFactory()
+        for user in (early, late):
+            fund(user, 100)
+        day = dt.date(2026, 3, 2)
+        with django_capture_on_commit_callbacks(execute=True):
+            join_and_check_in(challenge, late, 10, day, hour=6)
+        when = at(2026, 3, 2, 8)
+        assert [u for _, u, _ in read(challenge, EARLY, when=when).rows] == [late.pk]  # now cached
+        with django_capture_on_commit_callbacks(execute=True):
+            join_and_check_in(challenge, early, 10, day, hour=5)  # earlier: goes to the top
+        assert [u for _, u, _ in read(challenge, EARLY, when=when).rows] == [early.pk, late.pk]
+
+    def test_rows_tagged_with_another_version_are_recomputed(self):
+        challenge, _users = _populate()
+        when = at(2026, 3, 4, 12)
+        truth = read(challenge, WINNINGS, when=when)
+        key = board_key(challenge.pk, WINNINGS)
+        version = int(redis().get(f"{key}:v") or 0)
+        forged = '{"v": %d, "rows": [[1, 999999, 5]], "faces": {"999999": ["假", ""]}}'
+        redis().hset(f"{key}:top", 20, forged % (version - 1))  # as if cached before the last write
+        assert read(challenge, WINNINGS, when=when).rows == truth.rows
+        redis().hset(f"{key}:top", 20, forged % version)  # the tag is what the read trusts
+        assert read(challenge, WINNINGS, when=when).rows == [(1, 999999, 5)]
+
+
+@pytest.mark.parametrize("board", [WINNINGS, EARLY])
+def test_the_hand_written_board_rendering_equals_the_declared_fields(board, rf):
+    """The leaderboard's output is rendered by hand for speed; the declared fields are the contract."""
+    from rest_framework import serializers
+
+    from checkin.api.serializers import ChallengeLeaderboardOutput
+
+    opens = at(2026, 3, 2, 5)
+    body = {
+        "board": board,
+        "date": dt.date(2026, 3, 2) if board == EARLY else None,
+        "entries": [
+            {
+                "rank": rank,
+                "user": {"id": 10 + rank, "nickname": f"用户{rank}", "avatar_url": avatar},
+                "score": 100 - rank,
+                **({"checked_in_at": opens + dt.timedelta(seconds=rank, microseconds=7)} if board == EARLY else {}),
+            }
+            for rank, avatar in enumerate(["/media/avatars/a.png", "https://wx.example/b.png", ""], start=1)
+        ],
+        "me": {"rank": None, "score": None} if board == EARLY else {"rank": 2, "score": 98},
+    }
+    output = ChallengeLeaderboardOutput(body, context={"request": rf.get("/")})
+    by_hand = output.data
+    by_fields = serializers.Serializer.to_representation(output, body)
+    assert by_hand == by_fields
+    assert by_hand["entries"][0]["user"]["avatar_url"] == "http://testserver/media/avatars/a.png"

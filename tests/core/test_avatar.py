@@ -79,3 +79,18 @@ def test_a_board_shows_each_users_face_as_their_profile_does():
 
     assert faces == {u.pk: (u.nickname, u.display_avatar_url) for u in (uploaded, wechat, bare)}
     assert faces[uploaded.pk][1].endswith("avatars/x.png") and faces[wechat.pk][1] == "https://wx.example/b.png"
+
+
+def test_a_changed_nickname_or_avatar_is_not_served_from_the_faces_cache(django_capture_on_commit_callbacks):
+    from core.selectors import user_faces
+    from core.services import user_set_avatar, user_update_profile
+    from tests.factories import UserFactory
+
+    user = UserFactory(nickname="旧名")
+    assert user_faces(user_ids=[user.pk]) == {user.pk: ("旧名", "")}  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        user_update_profile(user=user, nickname="新名")
+    assert user_faces(user_ids=[user.pk]) == {user.pk: ("新名", "")}
+    with django_capture_on_commit_callbacks(execute=True):
+        user_set_avatar(user=user, upload=image_file())
+    assert user_faces(user_ids=[user.pk])[user.pk][1].endswith(".png")
