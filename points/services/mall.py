@@ -9,6 +9,7 @@ the same database transaction, so no order exists without its debit.
 
 import base64
 import datetime as dt
+import functools
 import io
 import secrets
 
@@ -62,6 +63,14 @@ def coupon_code_normalise(code: str) -> str:
 
 def coupon_qr_data_url(*, code: str) -> str:
     """A PNG QR of the voucher code, as a data URL the mini-program shows directly."""
+    return _qr_data_url(code)
+
+
+# Drawing a QR took a quarter of a redemption, and an order's answer shows its first voucher twice
+# (`coupon` and `coupons`); the image depends on the code alone, so each process keeps the latest
+# few thousand (about 1 KB each).
+@functools.lru_cache(maxsize=4096)
+def _qr_data_url(code: str) -> str:
     import qrcode
 
     image = qrcode.make(code, box_size=6, border=2)
