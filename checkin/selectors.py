@@ -25,12 +25,17 @@ def challenges_active() -> QuerySet[Challenge]:
     return Challenge.objects.filter(is_active=True)
 
 
+_CHALLENGE_COLUMNS = [field.column for field in Challenge._meta.concrete_fields]
+_CHALLENGE_BY_ID = f"SELECT {', '.join(_CHALLENGE_COLUMNS)} FROM checkin_challenge WHERE id = %s"
+
+
 def challenge_get(*, challenge_id: int, active_only: bool = True) -> Challenge:
-    # Every challenge endpoint reads it, the check-in at the morning rush among them: a raw read of
-    # the row, since the ORM took longer to build this one-row query than PostgreSQL took to run it.
-    sql = "SELECT * FROM checkin_challenge WHERE id = %s" + (" AND is_active" if active_only else "")
-    challenge = next(iter(Challenge.objects.raw(sql, [challenge_id])), None)
-    if challenge is None:
+    # Every challenge endpoint reads it, the check-in at the morning rush among them: a prepared
+    # read of the row, since the ORM took longer to build this one-row query than PostgreSQL took
+    # to run it.
+    rows = fetch_prepared(Challenge, _CHALLENGE_BY_ID, [challenge_id])
+    challenge = Challenge.from_db(router.db_for_read(Challenge), None, rows[0]) if rows else None
+    if challenge is None or (active_only and not challenge.is_active):
         raise Http404
     return challenge
 

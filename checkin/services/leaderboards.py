@@ -285,50 +285,51 @@ def _version_bump(pipe, key: str, board: str) -> None:
         pipe.expire(f"{key}:v", _MARKER_TTL[EARLY])
 
 
-def _push(challenge_id: int, board: str, scores: dict[int, int], day: dt.date | None = None, only_new=False) -> None:
-    redis = _redis()
-    if redis is None or not scores:
-        return
-    key = board_key(challenge_id, board, day)
-
-    def write():
-        # Only into a built board: a missing one is rebuilt from the database when next read.
-        if not redis.exists(f"{key}:built"):
-            return
-        pipe = redis.pipeline(transaction=False)
-        pipe.zadd(key, {_member(board, user_id): score for user_id, score in scores.items()}, nx=only_new)
-        if board == EARLY:
-            pipe.expire(key, _MARKER_TTL[EARLY])
-        _version_bump(pipe, key, board)
-        pipe.execute()
-
-    _redis_safely(write)
+# A write into a built board, decided and done in Redis: one round trip for any number of boards
+# (a pipeline of these), where asking which boards are built first took a round trip of its own.
+# KEYS: the board, its marker, its version; ARGV: "nx" (only add new members) or "", the seconds
+# the board lives (0: for good), then score and member pairs.
+_WRITE_IF_BUILT = """
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+for i = 3, #ARGV, 2 do
+    if ARGV[1] == 'nx' then
+        redis.call('ZADD', KEYS[1], 'NX', ARGV[i], ARGV[i + 1])
+    else
+        redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1])
+    end
+end
+redis.call('INCR', KEYS[3])
+if tonumber(ARGV[2]) > 0 then
+    redis.call('EXPIRE', KEYS[1], ARGV[2])
+    redis.call('EXPIRE', KEYS[3], ARGV[2])
+end
+return 1
+"""
 
 
 def _push_many(pushes: list[tuple[str, dict[int, int], dt.date | None, bool]], challenge_id: int) -> None:
-    """Several `_push`es in two round trips: which boards are built, then every write at once."""
+    """Write scores into built boards (a missing board is rebuilt from the database when next
+    read), incrementing each written board's version; one round trip for them all."""
     redis = _redis()
     pushes = [p for p in pushes if p[1]]
     if redis is None or not pushes:
         return
 
     def write():
-        keys = [board_key(challenge_id, board, day) for board, _scores, day, _only_new in pushes]
-        probe = redis.pipeline(transaction=False)
-        for key in keys:
-            probe.exists(f"{key}:built")
-        built = probe.execute()
+        script = redis.register_script(_WRITE_IF_BUILT)
         pipe = redis.pipeline(transaction=False)
-        for key, is_built, (board, scores, _day, only_new) in zip(keys, built, pushes, strict=True):
-            if not is_built:  # a missing board is rebuilt from the database when next read
-                continue
-            pipe.zadd(key, {_member(board, user_id): score for user_id, score in scores.items()}, nx=only_new)
-            if board == EARLY:
-                pipe.expire(key, _MARKER_TTL[EARLY])
-            _version_bump(pipe, key, board)
+        for board, scores, day, only_new in pushes:
+            key = board_key(challenge_id, board, day)
+            pairs = [value for user_id, score in scores.items() for value in (score, _member(board, user_id))]
+            lives = _MARKER_TTL[EARLY] if board == EARLY else 0
+            script(keys=[key, f"{key}:built", f"{key}:v"], args=["nx" if only_new else "", lives, *pairs], client=pipe)
         pipe.execute()
 
     _redis_safely(write)
+
+
+def _push(challenge_id: int, board: str, scores: dict[int, int], day: dt.date | None = None, only_new=False) -> None:
+    _push_many([(board, scores, day, only_new)], challenge_id)
 
 
 def board_push_checkin(*, checkin: CheckIn, challenge: Challenge, standing: Standing | None) -> None:

@@ -98,9 +98,17 @@ def test_the_one_statement_writes_what_the_steps_write(days, checkins, required,
         transaction.set_rollback(True)
 
 
-def test_a_check_in_with_no_reward_due_is_three_statements(django_assert_max_num_queries):
+def test_a_check_in_with_no_reward_due_is_three_statements():
     """The first-check-in task and referral rules are read without locks; with neither due the
-    check-in is its one statement, committed on its own (no BEGIN and COMMIT around it)."""
+    check-in is its one statement, committed on its own (no BEGIN and COMMIT around it). All three
+    run prepared, outside Django's query log, so they are counted where they are sent."""
+    from unittest import mock
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.db import fetch_prepared
+
     challenge = MultiDayChallengeFactory()
     user = UserFactory()
     round_ = Round.objects.create(
@@ -112,8 +120,19 @@ def test_a_check_in_with_no_reward_due_is_three_statements(django_assert_max_num
         no_winner_rule=challenge.no_winner_rule,
     )
     Entry.objects.create(round=round_, user=user, stake=10, joined_date=round_.start_date)
-    with time_machine.travel(at(2026, 3, 2, 21), tick=False), django_assert_max_num_queries(3):
-        checkin, created = checkin_create(user=user, challenge=challenge)
+    sent = mock.Mock(wraps=fetch_prepared)
+    sites = ("checkin.services.checkins", "points.services.tasks", "referral.services.rewards")
+    patches = [mock.patch(f"{site}.fetch_prepared", sent) for site in sites]
+    with time_machine.travel(at(2026, 3, 2, 21), tick=False), CaptureQueriesContext(connection) as logged:
+        for patch in patches:
+            patch.start()
+        try:
+            checkin, created = checkin_create(user=user, challenge=challenge)
+        finally:
+            for patch in patches:
+                patch.stop()
+    assert [query["sql"] for query in logged.captured_queries] == []  # no BEGIN, COMMIT or other statement
+    assert sent.call_count == 3
     assert created and checkin.pk == CheckIn.objects.get(user=user).pk
     assert Standing.objects.get(user=user).streak == 1
     assert Entry.objects.get(user=user).checkins == 1
