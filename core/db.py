@@ -143,15 +143,15 @@ def update_rows(model, fields: list[str], rows: list[tuple], *, batch_size: int 
 
 def fetch_rows(model, sql: str, params: list | dict) -> list[tuple] | None:
     """Run a statement on `model`'s table whose parameters include arrays (`= ANY(%s)`) on the
-    binary cursor, and return its rows: a 2,000-id `IN (...)` list rendered into the SQL text cost
-    more to build and to parse than the statement. None on other databases: the caller uses the
-    ORM there."""
+    binary cursor, and return its rows (none without RETURNING): a 2,000-id `IN (...)` list
+    rendered into the SQL text cost more to build and to parse than the statement. None on other
+    databases: the caller uses the ORM there."""
     connection = _connection(model)
     if connection.vendor != "postgresql":
         return None
     with _array_cursor(connection) as cursor:
         cursor.execute(sql, params, binary=True, prepare=False)
-        return cursor.fetchall()
+        return cursor.fetchall() if cursor.description else []  # a statement may return nothing
 
 
 def fetch_prepared(model, sql: str, params: list | dict) -> list[tuple]:

@@ -341,6 +341,18 @@ def _wallet_ids(user_ids: set[int]) -> dict[int, int]:
     return wallets
 
 
+# PostgreSQL: a paid batch's entries are marked paid and their `won` events recorded in one
+# statement, the events read from the UPDATE's own rows instead of 2,000 events built in Python
+# and sent as arrays (the events were a tenth of a 100,000-entry settlement).
+_MARK_PAID_AND_RECORD = """
+WITH paid AS (
+    UPDATE checkin_entry SET paid_at = %(at)s WHERE id = ANY(%(entries)s::bigint[]) RETURNING id, user_id, payout
+)
+INSERT INTO analytics_event (user_id, kind, at, channel, amount, ref)
+SELECT user_id, %(kind)s, %(at)s, '', payout, 'entry:' || id FROM paid
+"""
+
+
 def _settlement_pay_batch(*, settlement_id: int, batch_size: int, after: int = 0) -> tuple[int, int]:
     """Pay the next batch; returns (how many entries it paid (0: nothing left), the last entry id).
 
@@ -392,14 +404,18 @@ def _settlement_pay_batch(*, settlement_id: int, batch_size: int, after: int = 0
         # By primary key: a filter on the round made PostgreSQL walk the round's whole index for
         # every batch (EXPLAIN: 1,000,000 rows removed by filter per batch of a 1,000,000 round).
         paid_at = now()
-        update_rows(Entry, ["paid_at"], [(pk, paid_at) for pk, _user_id, _payout, _stake_txn in batch])
-        Settlement.objects.filter(pk=settlement.pk).update(batches=F("batches") + 1)
-        if settlement.outcome == Settlement.Outcome.PAID:
+        entry_ids = [pk for pk, _user_id, _payout, _stake_txn in batch]
+        if settlement.outcome != Settlement.Outcome.PAID:
+            update_rows(Entry, ["paid_at"], [(pk, paid_at) for pk in entry_ids])
+        elif fetch_rows(Entry, _MARK_PAID_AND_RECORD, {"at": paid_at, "entries": entry_ids, "kind": "won"}) is None:
+            # Elsewhere (the SQLite demo) the same in two steps.
+            update_rows(Entry, ["paid_at"], [(pk, paid_at) for pk in entry_ids])
             events_record_bulk(
-                EventSpec(user=user_id, kind="won", amount=payout, ref=f"entry:{pk}")
+                EventSpec(user=user_id, kind="won", amount=payout, at=paid_at, ref=f"entry:{pk}")
                 for pk, user_id, payout, _stake_txn in batch
             )
-            entry_ids = [pk for pk, _user_id, _payout, _stake_txn in batch]
+        Settlement.objects.filter(pk=settlement.pk).update(batches=F("batches") + 1)
+        if settlement.outcome == Settlement.Outcome.PAID:
             scores = standings_add_winnings(challenge_id=round_.challenge_id, entry_ids=entry_ids)
             challenge_id = round_.challenge_id
             transaction.on_commit(lambda: board_push_winnings(challenge_id=challenge_id, scores=scores))

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+import time_machine
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -208,3 +209,44 @@ def test_settlement_batches_add_their_payouts_to_the_winnings_as_a_recount_gives
     assert Standing.objects.get(user=users[0]).streak == 3  # the streak is left alone
     with mock.patch("core.db._connection", return_value=SimpleNamespace(vendor="sqlite")):
         assert standings_add_winnings(challenge_id=challenge.pk, entry_ids=batches[1]) == expected
+
+
+def test_a_paid_batch_records_the_same_won_events_and_standings_as_the_portable_path():
+    """On PostgreSQL a paid batch marks its entries paid and records their `won` events in one
+    statement; the SQLite demo does it in two steps. Both settle the same round the same way."""
+    from analytics.models import Event
+    from checkin.models import Standing
+    from checkin.services import round_settle
+    from points.models import Transaction
+    from points.services.ledger import account_issuance, account_pool, ledger_post
+
+    def settled(portable: bool) -> list[tuple]:
+        challenge = ChallengeFactory(bonus=0)
+        users = UserFactory.create_batch(3)
+        round_ = _round_with(
+            challenge, users, [(10, REQUIRED, BASE), (20, REQUIRED, BASE), (30, 0, None)], Challenge.SplitRule.EQUAL
+        )
+        ledger_post(
+            kind=Transaction.Kind.STAKE,
+            key=f"test:pool:{round_.pk}",
+            legs=[(account_issuance(), -60), (account_pool(round_.pk), 60)],
+        )
+        vendor = SimpleNamespace(vendor="sqlite") if portable else None
+        with (
+            mock.patch("core.db._connection", return_value=vendor) if portable else mock.MagicMock(),
+            time_machine.travel(dt.datetime(2027, 1, 1, tzinfo=dt.UTC), tick=False),
+        ):
+            round_settle(round_id=round_.pk, batch_size=1)
+        position = {user.pk: i for i, user in enumerate(users)}
+        entry_of = {e.pk: position[e.user_id] for e in Entry.objects.filter(round=round_)}
+        events = sorted(
+            (position[e.user_id], e.amount, entry_of[int(e.ref.split(":")[1])], e.at)
+            for e in Event.objects.filter(kind="won", user__in=users)
+        )
+        entries = sorted((position[e.user_id], e.payout, e.paid_at) for e in Entry.objects.filter(round=round_))
+        standings = sorted((position[s.user_id], s.winnings) for s in Standing.objects.filter(challenge=challenge))
+        return [events, entries, standings]
+
+    by_statement, by_steps = settled(portable=False), settled(portable=True)
+    assert by_statement == by_steps
+    assert [amount for _user, amount, _entry, _at in by_statement[0]] == [25, 35]  # stake + half the 30 lost
