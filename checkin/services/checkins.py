@@ -237,8 +237,15 @@ def _checkin_write_statement(*, user, challenge, day, at, note, image_url) -> _W
     entry_id, checkin_id, streak, streak_score = rows[0]
     if checkin_id is None:
         return _Written(entry_id, None, None)
+    checkin = _written_checkin(checkin_id, entry_id, user, challenge, day, at, note, image_url)
+    standing = Standing(challenge=challenge, user=user, streak=streak, streak_score=streak_score)
+    return _Written(entry_id, checkin, standing)
+
+
+def _written_checkin(pk, entry_id, user, challenge, day, at, note, image_url) -> CheckIn:
+    """The check-in just inserted by plain SQL, as the instance the ORM would have saved."""
     checkin = CheckIn(
-        pk=checkin_id,
+        pk=pk,
         entry_id=entry_id,
         user=user,
         challenge=challenge,
@@ -248,8 +255,7 @@ def _checkin_write_statement(*, user, challenge, day, at, note, image_url) -> _W
         image_url=image_url,
     )
     checkin._state.adding = False
-    standing = Standing(challenge=challenge, user=user, streak=streak, streak_score=streak_score)
-    return _Written(entry_id, checkin, standing)
+    return checkin
 
 
 def _checkin_write_portable(*, user, challenge, day, at, note, image_url) -> _Written | None:
@@ -258,23 +264,13 @@ def _checkin_write_portable(*, user, challenge, day, at, note, image_url) -> _Wr
         return None
     entry_id, required = found
     with transaction.atomic():
-        checkin = CheckIn(
-            entry_id=entry_id,
-            user=user,
-            challenge=challenge,
-            local_date=day,
-            checked_in_at=at,
-            note=note,
-            image_url=image_url,
-        )
         date, moment = connection.ops.adapt_datefield_value(day), connection.ops.adapt_datetimefield_value(at)
         with connection.cursor() as cursor:
             cursor.execute(_CHECKIN_INSERT, [entry_id, user.pk, challenge.pk, date, moment, False, note, image_url])
             inserted = cursor.fetchone()
         if inserted is None:
             return _Written(entry_id, None, None)
-        checkin.pk = inserted[0]
-        checkin._state.adding = False
+        checkin = _written_checkin(inserted[0], entry_id, user, challenge, day, at, note, image_url)
         _count_checkin(entry_id, required, at)
         standing = standing_update_streak(challenge=challenge, user=user, at=at)
         event_record(user=user, kind="checked_in", at=at, ref=f"checkin:{checkin.pk}")
