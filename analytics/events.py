@@ -24,6 +24,9 @@ def _user_id(user) -> int:
 
 
 _COLUMNS = ["user_id", "kind", "at", "channel", "amount", "ref"]
+# For statements that write their events themselves (a check-in's, a settlement batch's), followed
+# by a SELECT of these columns in this order.
+EVENT_INSERT_HEAD = f"INSERT INTO analytics_event ({', '.join(_COLUMNS)})"
 
 
 def _event_row(*, user, kind: str, at, channel: str, amount: int, ref: str) -> tuple:

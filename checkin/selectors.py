@@ -25,34 +25,36 @@ def challenges_active() -> QuerySet[Challenge]:
     return Challenge.objects.filter(is_active=True)
 
 
-_CHALLENGE_COLUMNS = [field.column for field in Challenge._meta.concrete_fields]
-_CHALLENGE_BY_ID = f"SELECT {', '.join(_CHALLENGE_COLUMNS)} FROM checkin_challenge WHERE id = %s"
+def _challenge_read(challenge_id: int, columns: tuple[str, ...]) -> Challenge:
+    """One challenge row, read prepared (the check-in and the leaderboard read it on every
+    request, and the ORM took longer to build this one-row query than PostgreSQL took to run it);
+    the fields not in `columns` are deferred, as `only()` would leave them. 404 when missing."""
+    rows = fetch_prepared(
+        Challenge, f"SELECT {', '.join(columns)} FROM checkin_challenge WHERE id = %s", [challenge_id]
+    )
+    if not rows:
+        raise Http404
+    return Challenge.from_db(router.db_for_read(Challenge), columns, rows[0])
+
+
+_ALL_FIELDS = tuple(field.column for field in Challenge._meta.concrete_fields)
 
 
 def challenge_get(*, challenge_id: int, active_only: bool = True) -> Challenge:
-    # Every challenge endpoint reads it, the check-in at the morning rush among them: a prepared
-    # read of the row, since the ORM took longer to build this one-row query than PostgreSQL took
-    # to run it.
-    rows = fetch_prepared(Challenge, _CHALLENGE_BY_ID, [challenge_id])
-    challenge = Challenge.from_db(router.db_for_read(Challenge), None, rows[0]) if rows else None
-    if challenge is None or (active_only and not challenge.is_active):
+    challenge = _challenge_read(challenge_id, _ALL_FIELDS)
+    if active_only and not challenge.is_active:
         raise Http404
     return challenge
 
 
 # What a leaderboard needs of its challenge (the early board's business day and window).
 _BOARD_FIELDS = ("id", "timezone", "day_cutoff", "window_start", "window_end")
-_BOARD_CHALLENGE = f"SELECT {', '.join(_BOARD_FIELDS)} FROM checkin_challenge WHERE id = %s"
 
 
 def challenge_for_board(*, challenge_id: int) -> Challenge:
     """The challenge of a leaderboard, active or not, with only the fields a board reads: the
     leaderboard is the most read endpoint, and a challenge row carries its rules text."""
-    rows = fetch_prepared(Challenge, _BOARD_CHALLENGE, [challenge_id])
-    if not rows:
-        raise Http404
-    # Only these fields are loaded: the others are deferred, as `only()` would leave them.
-    return Challenge.from_db(router.db_for_read(Challenge), _BOARD_FIELDS, rows[0])
+    return _challenge_read(challenge_id, _BOARD_FIELDS)
 
 
 def entry_summary(entry: Entry | None) -> dict | None:

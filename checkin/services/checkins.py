@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from analytics.events import event_record
+from analytics.events import EVENT_INSERT_HEAD, event_record
 from checkin import rules
 from checkin.models import Challenge, CheckIn, Entry, Round, Standing
 from checkin.services.challenges import (
@@ -19,8 +19,8 @@ from checkin.services.challenges import (
     round_for_enrollment,
 )
 from checkin.services.leaderboards import (
+    STANDING_INSERT_HEAD,
     STREAK_UPSERT_CONFLICT,
-    STREAK_UPSERT_HEAD,
     board_push_checkin,
     standing_update_streak,
 )
@@ -190,14 +190,14 @@ WITH entry AS (
         max(run_end) AS last
     FROM runs
 ), standing AS (
-    {STREAK_UPSERT_HEAD}
+    {STANDING_INSERT_HEAD}
     SELECT %(challenge)s, %(user)s, 0, NULL, 0, streak.current, streak.best, streak.last, %(at)s,
         {rules.board_score_sql("streak.current", "%(at)s")}
     FROM streak, inserted
     {STREAK_UPSERT_CONFLICT}
     RETURNING s.streak, s.streak_score
 ), event AS (
-    INSERT INTO analytics_event (user_id, kind, at, channel, amount, ref)
+    {EVENT_INSERT_HEAD}
     SELECT %(user)s, %(event)s, %(at)s, '', 0, 'checkin:' || inserted.id FROM inserted
 )
 SELECT entry.id, inserted.id, standing.streak, standing.streak_score

@@ -68,8 +68,9 @@ def _streak_runs(days: list[dt.date]) -> tuple[int, int]:
 # The streak's time and score move only when the streak or its last day changes: a check-in that
 # does not extend the run keeps the moment it was reached (earlier ranks higher on a tie). The
 # check-in's own statement (checkin.services.checkins) upserts with the same head and conflict.
-STREAK_UPSERT_HEAD = """INSERT INTO checkin_standing AS s (challenge_id, user_id, winnings, winnings_at, winnings_score,
-    streak, best_streak, streak_date, streak_at, streak_score)"""
+# Every upsert of a standing (streak or winnings) names all its columns, so a new row is whole.
+STANDING_INSERT_HEAD = """INSERT INTO checkin_standing AS s (challenge_id, user_id,
+    winnings, winnings_at, winnings_score, streak, best_streak, streak_date, streak_at, streak_score)"""
 STREAK_UPSERT_CONFLICT = """ON CONFLICT (challenge_id, user_id) DO UPDATE SET
     streak = excluded.streak,
     best_streak = excluded.best_streak,
@@ -79,7 +80,7 @@ STREAK_UPSERT_CONFLICT = """ON CONFLICT (challenge_id, user_id) DO UPDATE SET
     streak_score = CASE WHEN s.streak = excluded.streak AND s.streak_date IS NOT DISTINCT FROM excluded.streak_date
         THEN s.streak_score ELSE excluded.streak_score END"""
 _STREAK_UPSERT = f"""
-{STREAK_UPSERT_HEAD}
+{STANDING_INSERT_HEAD}
 VALUES (%s, %s, 0, NULL, 0, %s, %s, %s, %s, %s)
 {STREAK_UPSERT_CONFLICT}
 RETURNING *
@@ -136,8 +137,7 @@ def standings_add_winnings(*, challenge_id: int, entry_ids: list[int]) -> dict[i
 _NEW_SCORE = rules.board_score_sql("e.payout", "e.qualified_at")
 _ADDED_SCORE = rules.board_score_sql("s.winnings + excluded.winnings", "GREATEST(s.winnings_at, excluded.winnings_at)")
 _WINNINGS_ADD = f"""
-INSERT INTO checkin_standing AS s (challenge_id, user_id, winnings, winnings_at, winnings_score,
-    streak, best_streak, streak_date, streak_at, streak_score)
+{STANDING_INSERT_HEAD}
 SELECT %(challenge)s::bigint, e.user_id, e.payout, e.qualified_at, {_NEW_SCORE}, 0, 0, NULL, NULL, 0
 FROM checkin_entry e WHERE e.id = ANY(%(entries)s::bigint[])
 ON CONFLICT (challenge_id, user_id) DO UPDATE SET

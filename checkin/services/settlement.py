@@ -28,7 +28,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from analytics.events import EventSpec, events_record_bulk
+from analytics.events import EVENT_INSERT_HEAD, EventSpec, events_record_bulk
 from checkin import rules
 from checkin.models import Challenge, Entry, Round, Settlement
 from checkin.services.challenges import enrollment_dates, round_closes_at, round_next_for_rollover
@@ -344,11 +344,11 @@ def _wallet_ids(user_ids: set[int]) -> dict[int, int]:
 # PostgreSQL: a paid batch's entries are marked paid and their `won` events recorded in one
 # statement, the events read from the UPDATE's own rows instead of 2,000 events built in Python
 # and sent as arrays (the events were a tenth of a 100,000-entry settlement).
-_MARK_PAID_AND_RECORD = """
+_MARK_PAID_AND_RECORD = f"""
 WITH paid AS (
     UPDATE checkin_entry SET paid_at = %(at)s WHERE id = ANY(%(entries)s::bigint[]) RETURNING id, user_id, payout
 )
-INSERT INTO analytics_event (user_id, kind, at, channel, amount, ref)
+{EVENT_INSERT_HEAD}
 SELECT user_id, %(kind)s, %(at)s, '', payout, 'entry:' || id FROM paid
 """
 
@@ -405,15 +405,18 @@ def _settlement_pay_batch(*, settlement_id: int, batch_size: int, after: int = 0
         # every batch (EXPLAIN: 1,000,000 rows removed by filter per batch of a 1,000,000 round).
         paid_at = now()
         entry_ids = [pk for pk, _user_id, _payout, _stake_txn in batch]
-        if settlement.outcome != Settlement.Outcome.PAID:
+        paid = settlement.outcome == Settlement.Outcome.PAID
+        # PostgreSQL marks a paid batch and records its events in one statement (fetch_rows gives
+        # None elsewhere); refunds record no event.
+        params = {"at": paid_at, "entries": entry_ids, "kind": "won"}
+        in_one = paid and fetch_rows(Entry, _MARK_PAID_AND_RECORD, params) is not None
+        if not in_one:
             update_rows(Entry, ["paid_at"], [(pk, paid_at) for pk in entry_ids])
-        elif fetch_rows(Entry, _MARK_PAID_AND_RECORD, {"at": paid_at, "entries": entry_ids, "kind": "won"}) is None:
-            # Elsewhere (the SQLite demo) the same in two steps.
-            update_rows(Entry, ["paid_at"], [(pk, paid_at) for pk in entry_ids])
-            events_record_bulk(
-                EventSpec(user=user_id, kind="won", amount=payout, at=paid_at, ref=f"entry:{pk}")
-                for pk, user_id, payout, _stake_txn in batch
-            )
+            if paid:
+                events_record_bulk(
+                    EventSpec(user=user_id, kind="won", amount=payout, at=paid_at, ref=f"entry:{pk}")
+                    for pk, user_id, payout, _stake_txn in batch
+                )
         Settlement.objects.filter(pk=settlement.pk).update(batches=F("batches") + 1)
         if settlement.outcome == Settlement.Outcome.PAID:
             scores = standings_add_winnings(challenge_id=round_.challenge_id, entry_ids=entry_ids)
