@@ -97,27 +97,33 @@ def _complete(*, task: PointsTask, user) -> TaskCompletion:
 
 
 # Read on every check-in, so plain SQL (the ORM took five times longer to build it than to run
-# it): the task if it is active now and not yet done in its period. An unlimited task is always
-# "pending" here; its daily cap is checked when completing.
+# it): the task if it is active now (as active_tasks) and `_refusal` would not refuse it: not done
+# in its period, or for an unlimited task, under its daily cap.
 _PENDING_TASK = """
 SELECT t.id FROM points_pointstask t
 WHERE t.code = %(code)s AND t.is_active
     AND (t.starts_at IS NULL OR t.starts_at <= %(now)s) AND (t.ends_at IS NULL OR t.ends_at > %(now)s)
-    AND (t.frequency = %(unlimited)s OR NOT EXISTS (
-        SELECT 1 FROM points_taskcompletion c WHERE c.task_id = t.id AND c.user_id = %(user)s AND c.period =
-            CASE t.frequency WHEN %(once)s THEN %(once_period)s WHEN %(weekly)s THEN %(week)s ELSE %(day)s END))
+    AND CASE WHEN t.frequency = %(unlimited)s THEN t.daily_cap = 0 OR (
+            SELECT count(*) FROM points_taskcompletion c
+            WHERE c.task_id = t.id AND c.user_id = %(user)s AND c.local_date = %(today)s) < t.daily_cap
+        ELSE NOT EXISTS (
+            SELECT 1 FROM points_taskcompletion c WHERE c.task_id = t.id AND c.user_id = %(user)s AND c.period =
+                CASE t.frequency WHEN %(once)s THEN %(once_period)s WHEN %(weekly)s THEN %(week)s ELSE %(day)s END)
+    END
 """
 
 
 def task_pending(*, user, code: str) -> int | None:
     """The id of the active task `code` if `user` may complete it now, read without locks (None
-    when there is no such task or it is done this period). Completing checks again under its locks."""
+    when there is no such task, it is done this period or capped today). Completing checks again
+    under its locks."""
     F = PointsTask.Frequency
     day = local_today()
     params = {
         "code": code,
         "now": now(),
         "user": user.pk,
+        "today": day,
         "unlimited": F.UNLIMITED,
         "once": F.ONCE,
         "weekly": F.WEEKLY,

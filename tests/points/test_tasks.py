@@ -225,3 +225,29 @@ def test_registration_without_a_welcome_task_still_works():
     user, created = user_login_wechat(code="points-no-welcome")
 
     assert created and wallet_balance(user=user) == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("frequency", "daily_cap"), [(F.ONCE, 0), (F.DAILY, 0), (F.WEEKLY, 0), (F.UNLIMITED, 2), (F.UNLIMITED, 0)]
+)
+def test_the_lock_free_pending_read_answers_as_the_locked_check(user, frequency, daily_cap):
+    """task_pending (plain SQL, before any lock) must agree with _refusal (under the locks): a task
+    it calls done or capped is never offered, and one it calls pending is not refused."""
+    from core.clock import local_today
+    from points.services.tasks import _refusal, task_pending
+
+    task = PointsTaskFactory(code="daily_read", frequency=frequency, daily_cap=daily_cap, points=1)
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        answers = []
+        for _ in range(4):
+            pending = task_pending(user=user, code=task.code)
+            refused = _refusal(task, user, local_today())[0] is not None
+            answers.append(pending is not None)
+            assert (pending is None) == refused
+            task_complete_by_server(user=user, code=task.code)
+        task.is_active = False
+        task.save(update_fields=["is_active"])
+        assert task_pending(user=user, code=task.code) is None
+    expected = {F.ONCE: 1, F.DAILY: 1, F.WEEKLY: 1}.get(frequency, daily_cap or 4)
+    assert answers == [True] * expected + [False] * (4 - expected)
