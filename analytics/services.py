@@ -411,16 +411,15 @@ def _grant_points(*, rule: AutomationRule, user, period: int) -> None:
 
 
 def _grant_voucher(*, rule: AutomationRule, user, period: int) -> None:
-    from points.services.mall import order_place, wallet_and_sink_lock
+    from core.locks import lock_members
+    from points.services.mall import order_place
 
-    wallet, sink = wallet_and_sink_lock(user)
+    lock_members(user)  # the gift counts toward the product's per-user limit
     order_place(
         user=user,
         product=rule.product,
         quantity=1,
         points=0,
-        wallet=wallet,
-        sink=sink,
         ledger_key=f"automation:{rule.pk}:{user.pk}:{period}",
         metadata={"automation": rule.pk},
     )

@@ -4,7 +4,7 @@ described from the rules (its id is null until someone joins)."""
 import datetime as dt
 
 from django.db import router
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from checkin import rules
@@ -21,8 +21,15 @@ from core.db import fetch_prepared
 from core.selectors import user_faces
 
 
-def challenges_active() -> QuerySet[Challenge]:
-    return Challenge.objects.filter(is_active=True)
+def _entries_running(user) -> QuerySet[Entry]:
+    """The user's entries in rounds not yet finished (open, or settling: payouts under way)."""
+    return Entry.objects.filter(user=user, round__status__in=(Round.Status.OPEN, Round.Status.SETTLING))
+
+
+def challenges_listed(*, user) -> QuerySet[Challenge]:
+    """The challenges a user's list shows: the active ones, and a switched-off one while the user
+    is in a round of it that has not finished (`is_active` stops new entries only)."""
+    return Challenge.objects.filter(Q(is_active=True) | Q(pk__in=_entries_running(user).values("round__challenge_id")))
 
 
 def _challenge_read(challenge_id: int, columns: tuple[str, ...]) -> Challenge:
@@ -40,9 +47,14 @@ def _challenge_read(challenge_id: int, columns: tuple[str, ...]) -> Challenge:
 _ALL_FIELDS = tuple(field.column for field in Challenge._meta.concrete_fields)
 
 
-def challenge_get(*, challenge_id: int, active_only: bool = True) -> Challenge:
+def challenge_get(*, challenge_id: int, visible_to=None) -> Challenge:
+    """The challenge, active or not: a switched-off challenge stops new entries (the join says
+    so), not the check-ins and makeups of a round already staked. With `visible_to` (its page),
+    a switched-off challenge is shown only to a user in a round of it that has not finished.
+    404 when missing or not shown."""
     challenge = _challenge_read(challenge_id, _ALL_FIELDS)
-    if active_only and not challenge.is_active:
+    hidden = visible_to is not None and not challenge.is_active
+    if hidden and not _entries_running(visible_to).filter(round__challenge=challenge).exists():
         raise Http404
     return challenge
 

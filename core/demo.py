@@ -57,10 +57,13 @@ def seed_late(stdout=None) -> None:
 
 
 def seed_demo(*, stdout=None) -> None:
-    for module in local_app_modules("demo"):
+    from core.locks import writing_alone
+
+    with writing_alone():  # a setup script: each app's seed is one transaction of many services
+        for module in local_app_modules("demo"):
+            with transaction.atomic():
+                module.seed(stdout=stdout)
+            if stdout is not None:
+                stdout.write(f"seeded: {module.__name__}")
         with transaction.atomic():
-            module.seed(stdout=stdout)
-        if stdout is not None:
-            stdout.write(f"seeded: {module.__name__}")
-    with transaction.atomic():
-        seed_late(stdout=stdout)
+            seed_late(stdout=stdout)

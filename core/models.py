@@ -30,6 +30,15 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # A verified number belongs to one account: referral rewards count a phone once.
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=models.Q(phone_verified=True) & ~models.Q(phone=""),
+                name="core_user_verified_phone_unique",
+                violation_error_message=_("This phone number is already used by another account."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.nickname or self.username
@@ -86,3 +95,21 @@ class SlotItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class VerifiedPhone(models.Model):
+    """Every number an account has verified, kept when it moves to another: a number counts for
+    referrals with the first account that verified it, wherever it is now (A verifies P, moves
+    to Q, and P verified by A's invitee B does not pay A)."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="verified_phones")
+    phone = models.CharField(_("phone"), max_length=20, db_index=True)
+    verified_at = models.DateTimeField(_("verified at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("verified phone")
+        verbose_name_plural = _("verified phones")
+        constraints = [models.UniqueConstraint(fields=["user", "phone"], name="core_verifiedphone_user_phone_unique")]
+
+    def __str__(self) -> str:
+        return self.phone

@@ -5,14 +5,16 @@ import io
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from analytics.events import event_record
 from core.exceptions import ApplicationError
-from core.models import User, generate_username
+from core.locks import lock_members, retry_on_conflict
+from core.models import User, VerifiedPhone, generate_username
 from core.wechat import WeChatError, get_wechat_client
+from points.services.ledger import account_for_user, account_issuance
 from points.services.tasks import task_complete_by_server
 from referral.models import ReferralProfile
 from referral.services import referral_bind_new_user, referral_trigger
@@ -29,9 +31,14 @@ def wechat_error_to_application_error(exc: WeChatError) -> ApplicationError:
 
 
 def user_registered(*, user: User, referral: str = "", channel: str = "") -> None:
-    """Everything a brand-new mini-program user gets, in the transaction that created them."""
+    """Everything a brand-new mini-program user gets, in the transaction that created them: the
+    binding first (it locks the user, the inviter and the inviter's chain, docs/concurrency.md),
+    then the welcome task, whose accounts the binding's rewards lock with theirs. The user's row was
+    inserted by this transaction: nobody else can see it, let alone lock it, until it commits."""
+    bound = referral_bind_new_user(
+        user=user, referral=referral, channel=channel, also_lock=(account_issuance(), account_for_user(user))
+    )
     task_complete_by_server(user=user, code="welcome")
-    bound = referral_bind_new_user(user=user, referral=referral, channel=channel)
     channel_code = ReferralProfile.objects.filter(user=user).values_list("channel__code", flat=True).first()
     event_record(
         user=user, kind="registered", channel=channel_code or "", ref=f"inviter:{bound.inviter_id}" if bound else ""
@@ -45,6 +52,11 @@ def user_login_wechat(*, code: str, referral: str = "", channel: str = "") -> tu
     except WeChatError as exc:
         raise wechat_error_to_application_error(exc) from exc
 
+    return _user_login(session=session, referral=referral, channel=channel)
+
+
+@retry_on_conflict
+def _user_login(*, session, referral: str, channel: str) -> tuple[User, bool]:
     with transaction.atomic():
         # get_or_create retries the read on a unique-openid clash, so two first logins at once
         # give one user.
@@ -63,26 +75,53 @@ def user_login_wechat(*, code: str, referral: str = "", channel: str = "") -> tu
 
 
 def user_phone_verified(*, user: User) -> None:
-    """What verifying a phone unlocks (tasks, referral rewards), in the verifying transaction."""
+    """What verifying a phone unlocks (referral rewards, tasks), in the verifying transaction: the
+    referral rules first (they lock the referral's rows, then every account, the task's too)."""
+    referral_trigger(user=user, trigger="phone_verified", also_lock=(account_issuance(), account_for_user(user)))
     task_complete_by_server(user=user, code="phone_verified")
-    referral_trigger(user=user, trigger="phone_verified")
     event_record(user=user, kind="phone_verified")
 
 
+def _phone_in_use() -> ApplicationError:
+    return ApplicationError("phone_in_use", _("This phone number is already used by another account."), 409)
+
+
 def user_verify_phone(*, user: User, code: str) -> User:
+    """Verify (or change) the user's phone number with a getPhoneNumber code."""
     try:
         phone = get_wechat_client().get_phone_number(code)
     except WeChatError as exc:
         raise wechat_error_to_application_error(exc) from exc
+    number = phone.pure_phone if phone.country_code in ("", "86") else phone.phone
+    return user_phone_set(user=user, number=number)
 
-    with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
-        first_time = not user.phone_verified
-        user.phone = phone.pure_phone if phone.country_code in ("", "86") else phone.phone
-        user.phone_verified = True
-        user.save(update_fields=["phone", "phone_verified"])
-        if first_time:
-            user_phone_verified(user=user)
+
+@retry_on_conflict
+@transaction.atomic
+def user_phone_set(*, user: User, number: str) -> User:
+    """A verified number belongs to one account (a database constraint), and a change of number is
+    checked like a first verification: a number another account holds, or one that counted for
+    another account's referral, is refused, so one phone never qualifies two sides of a referral."""
+    from referral.models import Referral
+
+    lock_members(user)
+    user = User.objects.get(pk=user.pk)
+    if user.phone_verified and user.phone == number:
+        return user
+    if User.objects.filter(phone=number, phone_verified=True).exclude(pk=user.pk).exists():
+        raise _phone_in_use()
+    if Referral.objects.filter(counted_phone=number).exclude(invitee=user).exists():
+        raise _phone_in_use()  # it qualified someone else's referral: counting follows the number
+    first_time = not user.phone_verified
+    user.phone, user.phone_verified = number, True
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["phone", "phone_verified"])
+    except IntegrityError:
+        raise _phone_in_use() from None  # another account verified it at the same moment
+    VerifiedPhone.objects.get_or_create(user=user, phone=number)
+    if first_time:
+        user_phone_verified(user=user)
     return user
 
 

@@ -105,6 +105,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Set 0 behind a transaction-pooling proxy that does not follow prepared statements (PgBouncer
 # before 1.21, or without max_prepared_statements).
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
+# Raise the moment a path takes a row lock out of the one lock order (core.locks); on in DEBUG
+# and so in the test suite, off in production where it would only cost time.
+LOCK_ORDER_CHECK = env_bool("LOCK_ORDER_CHECK", DEBUG)
 if DB_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # Django turns psycopg's preparing off altogether; this lets the explicit `prepare=True` work
     # while never preparing anything on its own (the threshold is never reached).

@@ -118,13 +118,15 @@ class Entry(models.Model):
 
 
 class Lot(models.Model):
-    """Points credited to a wallet together, expiring together (when expiry is on)."""
+    """Points credited to a wallet together, expiring together. Every wallet credit forms one,
+    whatever POINTS_EXPIRY_ENABLED says, so a wallet's lots always hold exactly its balance;
+    `expires_at` is fixed when the points are credited, empty (never) while expiry is off."""
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots")
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="lots")
     amount = models.BigIntegerField(_("amount"))
     remaining = models.BigIntegerField(_("remaining"))
-    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -307,6 +307,7 @@ class Reward(models.Model):
         FLAGGED = "flagged", _("inviter is flagged")
         DUPLICATE_PHONE = "duplicate_phone", _("phone number already counted")
         REVIEW = "review", _("rejected by staff")
+        REFUNDED = "refunded", _("the redemption it was for was refunded")
 
     referral = models.ForeignKey(Referral, verbose_name=_("referral"), on_delete=models.PROTECT, related_name="rewards")
     rule = models.ForeignKey(RewardRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="rewards")
@@ -321,6 +322,9 @@ class Reward(models.Model):
     inviter_clawed = models.PositiveIntegerField(_("inviter points clawed back"), default=0)
     invitee_clawed = models.PositiveIntegerField(_("invitee points clawed back"), default=0)
     local_date = models.DateField(_("local date"))
+    source = models.CharField(
+        _("source"), max_length=40, blank=True, default="", help_text=_("What earned it, e.g. order:12.")
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reviewed by"),
@@ -661,6 +665,10 @@ class AssistTask(models.Model):
     start_price = models.PositiveIntegerField(_("starting price"), default=0)
     floor_price = models.PositiveIntegerField(_("floor price"), default=0)
     current_price = models.PositiveIntegerField(_("current price"), default=0)
+    # The cut parameters, frozen when the task starts: an operator editing the campaign changes
+    # the tasks started afterwards, never the cuts of one already running.
+    cut_seed = models.CharField(_("cut seed"), max_length=100, blank=True, default="")
+    new_user_weight = models.PositiveSmallIntegerField(_("weight of a new helper"), default=1)
     expires_at = models.DateTimeField(_("expires at"), db_index=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

@@ -22,7 +22,7 @@ class ChallengeListApi(GenericAPIView):
 
     @extend_schema(responses={200: s.ChallengeOutput(many=True)})
     def get(self, request):
-        page = self.paginate_queryset(selectors.challenges_active())
+        page = self.paginate_queryset(selectors.challenges_listed(user=request.user))
         overviews = [selectors.challenge_overview(challenge=c, user=request.user) for c in page]
         return self.get_paginated_response(s.ChallengeOutput(overviews, many=True, context={"request": request}).data)
 
@@ -30,7 +30,7 @@ class ChallengeListApi(GenericAPIView):
 class ChallengeDetailApi(APIView):
     @extend_schema(responses={200: s.ChallengeDetailOutput})
     def get(self, request, challenge_id: int):
-        challenge = selectors.challenge_get(challenge_id=challenge_id)
+        challenge = selectors.challenge_get(challenge_id=challenge_id, visible_to=request.user)
         overview = selectors.challenge_overview(challenge=challenge, user=request.user)
         return Response(s.ChallengeDetailOutput(overview, context={"request": request}).data)
 
@@ -101,7 +101,7 @@ class ChallengeRoundsApi(GenericAPIView):
 
     @extend_schema(responses={200: s.ChallengeRoundReportOutput(many=True)})
     def get(self, request, challenge_id: int):
-        challenge = selectors.challenge_get(challenge_id=challenge_id, active_only=False)
+        challenge = selectors.challenge_get(challenge_id=challenge_id)
         page = self.paginate_queryset(selectors.rounds_past(challenge=challenge, user=request.user))
         return self.get_paginated_response(
             s.ChallengeRoundReportOutput([selectors.round_report(r) for r in page], many=True).data

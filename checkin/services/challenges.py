@@ -4,6 +4,7 @@ and creating rounds (each round snapshots the rules it will be settled by)."""
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from checkin import rules
 from checkin.models import Challenge, Round
@@ -61,6 +62,13 @@ def enrollment_dates(challenge: Challenge, today: dt.date) -> tuple[dt.date, dt.
         periods = (today - start).days // challenge.duration_days + 1
         start = start + periods * length
     return start, start + length - dt.timedelta(days=1)
+
+
+def challenges_running() -> QuerySet[Challenge]:
+    """Challenges with participants to serve: the active ones, and a switched-off one while a round
+    of it is still open (`is_active` stops new entries, not a round already staked)."""
+    open_round = Round.objects.filter(challenge=OuterRef("pk"), status=Round.Status.OPEN)
+    return Challenge.objects.filter(Q(is_active=True) | Exists(open_round))
 
 
 def round_get_or_create(*, challenge: Challenge, start: dt.date, end: dt.date) -> Round:

@@ -27,8 +27,16 @@ from checkin.services.leaderboards import (
 from core.clock import now
 from core.db import fetch_prepared
 from core.exceptions import ApplicationError
+from core.locks import lock_members, note_shared, retry_on_conflict
 from points.models import Transaction
-from points.services.ledger import account_for_user, account_issuance, account_pool, account_sink, ledger_post
+from points.services.ledger import (
+    account_for_user,
+    account_issuance,
+    account_pool,
+    account_sink,
+    ledger_lock,
+    ledger_post,
+)
 
 
 def _challenge_not_found() -> ApplicationError:
@@ -39,14 +47,25 @@ def _enrollment_closed() -> ApplicationError:
     return ApplicationError("enrollment_closed", _("Enrolment for this challenge is closed."), 409)
 
 
+def _round_closed() -> ApplicationError:
+    """The user's round for that day no longer takes check-ins: its settlement has begun (a tap
+    that passed the window check at the last moment and reached the database after the decision),
+    or it was cancelled."""
+    return ApplicationError("checkin_window_closed", _("This round is closed for check-ins."), 409)
+
+
 # -- join ---------------------------------------------------------------------------------------
 
 
+@retry_on_conflict
 def challenge_join(*, user, challenge: Challenge, stake: int) -> Entry:
     """Stake `stake` points on the round open for enrolment: wallet -> the round's pool.
 
     The first participant also brings in the operator's bonus (issuance -> pool). Errors: 400
     invalid_stake, 409 enrollment_closed, 409 already_joined, 409 round_full, 400 insufficient_points.
+
+    Locks (docs/concurrency.md): the member (under it, "already joined" again), the round (the
+    seat's conditional UPDATE), then the accounts of both postings at once.
     """
     if not challenge.stake_min <= stake <= challenge.stake_max:
         raise ApplicationError(
@@ -63,7 +82,11 @@ def challenge_join(*, user, challenge: Challenge, stake: int) -> Entry:
         raise _already_joined()
 
     with transaction.atomic():
+        lock_members(user)
+        if Entry.objects.filter(round=round_, user=user).exists():  # a second tap waited above
+            raise _already_joined()
         # A conditional UPDATE takes the round's row lock and counts the seat in one statement.
+        note_shared()
         seats = Round.objects.filter(pk=round_.pk, status=Round.Status.OPEN)
         if challenge.max_participants:
             seats = seats.filter(participants__lt=challenge.max_participants)
@@ -79,21 +102,26 @@ def challenge_join(*, user, challenge: Challenge, stake: int) -> Entry:
                 )
         except IntegrityError:
             raise _already_joined() from None
-        pool = account_pool(round_.pk)
+        bonus_due = round_.bonus > 0 and bool(
+            Round.objects.filter(pk=round_.pk, bonus_posted=False).update(bonus_posted=True)
+        )
+        pool, wallet = account_pool(round_.pk), account_for_user(user)
+        issuance = account_issuance() if bonus_due else None
+        ledger_lock(wallet, pool, issuance)  # both postings' accounts in one go, in id order
         entry.stake_txn = ledger_post(
             kind=Transaction.Kind.STAKE,
             key=f"checkin:stake:entry:{entry.pk}",
-            legs=[(account_for_user(user), -stake), (pool, stake)],
+            legs=[(wallet, -stake), (pool, stake)],
             memo=f"挑战押金: {challenge.title}"[:200],
             actor=user,
             metadata={"challenge": challenge.pk, "round": round_.pk, "entry": entry.pk},
         )
         entry.save(update_fields=["stake_txn"])
-        if round_.bonus > 0 and Round.objects.filter(pk=round_.pk, bonus_posted=False).update(bonus_posted=True):
+        if bonus_due:
             ledger_post(
                 kind=Transaction.Kind.BONUS,
                 key=f"checkin:bonus:round:{round_.pk}",
-                legs=[(account_issuance(), -round_.bonus), (pool, round_.bonus)],
+                legs=[(issuance, -round_.bonus), (pool, round_.bonus)],
                 memo=f"奖池加码: {challenge.title}"[:200],
                 metadata={"challenge": challenge.pk, "round": round_.pk},
             )
@@ -123,10 +151,41 @@ def _entry_for_day(*, user, challenge: Challenge, day: dt.date) -> Entry | None:
     )
 
 
+def _no_open_entry(*, user, challenge: Challenge, day: dt.date, not_enrolled: ApplicationError) -> ApplicationError:
+    """Why the user has no open entry for `day`: the round closed, or no entry at all. Read only on
+    that path, so the check-in itself stays one statement."""
+    of_the_day = Entry.objects.filter(
+        user=user, round__challenge=challenge, round__start_date__lte=day, round__end_date__gte=day
+    )
+    closed = of_the_day.exclude(round__status=Round.Status.OPEN).exists()
+    return _round_closed() if closed else not_enrolled
+
+
+# The round stays open for a check-in or makeup until it commits: each holds a share lock on the
+# round's row, and the settlement's decision locks that row FOR UPDATE before it reads the totals,
+# so it waits for the check-ins in flight, and a check-in arriving later finds the round settling.
+# FOR KEY SHARE: the weakest share lock, which a join's seat UPDATE (FOR NO KEY UPDATE) does not
+# wait for, nor any other check-in. SQLite has no row locks: a write takes its one write lock,
+# which the decision needs too, so the status check and the check-in commit together.
+_HOLD_ROUND_PG = "SELECT id FROM checkin_round WHERE id = %s AND status = %s FOR KEY SHARE"
+_HOLD_ROUND_OTHER = "UPDATE checkin_round SET status = status WHERE id = %s AND status = %s"
+
+
+def _round_hold(round_id: int) -> bool:
+    """Hold round `round_id` open until the transaction ends; False when it is no longer open."""
+    note_shared()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_HOLD_ROUND_PG, [round_id, Round.Status.OPEN])
+            return cursor.fetchone() is not None
+        cursor.execute(_HOLD_ROUND_OTHER, [round_id, Round.Status.OPEN])
+        return cursor.rowcount == 1
+
+
 # A check-in in its parts, for the portable path (SQLite) and makeups: plain SQL, since the ORM
 # spent more time compiling the join and the CASE than the database spent running them.
 _ENTRY_FOR_CHECKIN = """
-SELECT e.id, r.required_days FROM checkin_entry e JOIN checkin_round r ON r.id = e.round_id
+SELECT e.id, r.required_days, r.id FROM checkin_entry e JOIN checkin_round r ON r.id = e.round_id
 WHERE e.user_id = %s AND r.challenge_id = %s AND r.start_date <= %s AND r.end_date >= %s AND r.status = %s
 ORDER BY e.id LIMIT 1
 """
@@ -137,8 +196,8 @@ WHERE id = %s
 """
 
 
-def _entry_for_checkin(*, user, challenge: Challenge, day: dt.date) -> tuple[int, int] | None:
-    """(entry id, the round's required check-ins) of the user's open round on `day`, or None."""
+def _entry_for_checkin(*, user, challenge: Challenge, day: dt.date) -> tuple[int, int, int] | None:
+    """(entry id, the round's required check-ins, round id) of the user's open round on `day`, or None."""
     date = connection.ops.adapt_datefield_value(day)
     with connection.cursor() as cursor:
         cursor.execute(_ENTRY_FOR_CHECKIN, [user.pk, challenge.pk, date, date, Round.Status.OPEN])
@@ -163,13 +222,16 @@ RETURNING id
 # from before the statement, so the streak's days add today's explicitly; every write after the
 # insert joins `inserted`, so a repeat (or a lost race: the unique constraints decide) writes
 # nothing. The streak is computed as standing_update_streak computes it (gaps and islands: the
-# days of one run share day - row_number), and the standing's upsert is the same.
+# days of one run share day - row_number), and the standing's upsert is the same. The entry's
+# round is held open as _round_hold holds it: a share lock on its row, taken with the status
+# check (a decision that locked the row first makes the check fail once it commits: no entry).
 _CHECKIN_STATEMENT = f"""
 WITH entry AS (
     SELECT e.id, r.required_days FROM checkin_entry e JOIN checkin_round r ON r.id = e.round_id
     WHERE e.user_id = %(user)s AND r.challenge_id = %(challenge)s AND r.start_date <= %(day)s
         AND r.end_date >= %(day)s AND r.status = %(open)s
     ORDER BY e.id LIMIT 1
+    FOR KEY SHARE OF r
 ), inserted AS (
     INSERT INTO checkin_checkin (entry_id, user_id, challenge_id, local_date, checked_in_at, makeup, note, image_url)
     SELECT entry.id, %(user)s, %(challenge)s, %(day)s, %(at)s, false, %(note)s, %(image_url)s FROM entry
@@ -214,7 +276,7 @@ class _Written:
 
 def _checkin_write(*, user, challenge: Challenge, day: dt.date, at: dt.datetime, note: str, image_url: str):
     """Write today's check-in with its count, streak and event; None when the user has no entry
-    for today. One statement on PostgreSQL, the same writes one by one elsewhere."""
+    for today in an open round. One statement on PostgreSQL, the same writes one by one elsewhere."""
     if connection.vendor == "postgresql":
         return _checkin_write_statement(user=user, challenge=challenge, day=day, at=at, note=note, image_url=image_url)
     return _checkin_write_portable(user=user, challenge=challenge, day=day, at=at, note=note, image_url=image_url)
@@ -231,6 +293,7 @@ def _checkin_write_statement(*, user, challenge, day, at, note, image_url) -> _W
         "image_url": image_url,
         "event": "checked_in",
     }
+    note_shared()  # the statement holds the round (level 2 of the lock order)
     rows = fetch_prepared(CheckIn, _CHECKIN_STATEMENT, params)  # PostgreSQL only: _checkin_write decides
     if not rows:
         return None
@@ -262,8 +325,10 @@ def _checkin_write_portable(*, user, challenge, day, at, note, image_url) -> _Wr
     found = _entry_for_checkin(user=user, challenge=challenge, day=day)
     if found is None:
         return None
-    entry_id, required = found
+    entry_id, required, round_id = found
     with transaction.atomic():
+        if not _round_hold(round_id):
+            return None
         date, moment = connection.ops.adapt_datefield_value(day), connection.ops.adapt_datetimefield_value(at)
         with connection.cursor() as cursor:
             cursor.execute(_CHECKIN_INSERT, [entry_id, user.pk, challenge.pk, date, moment, False, note, image_url])
@@ -282,7 +347,8 @@ def checkin_create(*, user, challenge: Challenge, note: str = "", image_url: str
 
     A repeat returns the existing check-in (created False) and never makes a second row, however
     many requests race: the unique (entry, day) constraint decides. Errors: 409
-    checkin_window_closed outside the window, 404 not_enrolled without an entry for today.
+    checkin_window_closed outside the window or once the round's settlement has begun, 404
+    not_enrolled without an entry for today.
     """
     from points.services.tasks import task_complete_by_server, task_pending
     from referral.services import referral_rewards_pending, referral_trigger
@@ -303,15 +369,19 @@ def checkin_create(*, user, challenge: Challenge, note: str = "", image_url: str
         user=user, trigger="first_checkin"
     )
     with transaction.atomic() if rewards_due else nullcontext():
+        if rewards_due:
+            lock_members(user)  # the lock order's first lock, for the rewards' per-user checks
         written = _checkin_write(user=user, challenge=challenge, day=day, at=at, note=note, image_url=image_url)
         if written is None:
-            raise ApplicationError("not_enrolled", _("You are not enrolled in today's round."), 404)
+            not_enrolled = ApplicationError("not_enrolled", _("You are not enrolled in today's round."), 404)
+            raise _no_open_entry(user=user, challenge=challenge, day=day, not_enrolled=not_enrolled)
         if written.checkin is None:
             # A repeat, or another request for the same day won the race: answer with its check-in.
             return CheckIn.objects.get(entry_id=written.entry_id, local_date=day), False
         if rewards_due:  # each checks again under its locks, and rewards once
+            # The referral first, naming the task's accounts: every account locked in one go.
+            referral_trigger(user=user, trigger="first_checkin", also_lock=(account_issuance(), account_for_user(user)))
             task_complete_by_server(user=user, code="first_checkin")
-            referral_trigger(user=user, trigger="first_checkin")
         checkin, standing = written.checkin, written.standing
         transaction.on_commit(lambda: board_push_checkin(checkin=checkin, challenge=challenge, standing=standing))
     return checkin, True
@@ -320,12 +390,17 @@ def checkin_create(*, user, challenge: Challenge, note: str = "", image_url: str
 # -- makeup -------------------------------------------------------------------------------------
 
 
+@retry_on_conflict
 def checkin_makeup(*, user, challenge: Challenge, day: dt.date) -> CheckIn:
     """A makeup check-in (补签) for a missed day of a running multi-day round, for a points cost.
 
     Not for today or later, not for the round's last day, not for days before the user joined,
     at most `makeup_limit` per entry. Errors: 409 makeup_not_allowed, 400 invalid_makeup_date,
-    404 not_enrolled, 409 already_checked_in, 409 no_makeup_left, 400 insufficient_points.
+    404 not_enrolled, 409 already_checked_in, 409 no_makeup_left, 400 insufficient_points, 409
+    checkin_window_closed once the round's settlement has begun.
+
+    Locks (docs/concurrency.md): the member (under it, "already checked in" again), the round
+    (held open, as a check-in holds it), the entry's makeup counter, then the accounts.
     """
     if challenge.kind != Challenge.Kind.MULTI_DAY or challenge.makeup_limit == 0:
         raise ApplicationError("makeup_not_allowed", _("This challenge has no makeup check-ins."), 409)
@@ -333,7 +408,8 @@ def checkin_makeup(*, user, challenge: Challenge, day: dt.date) -> CheckIn:
     today = challenge_today(challenge, at)
     entry = _entry_for_day(user=user, challenge=challenge, day=day)
     if entry is None:
-        raise ApplicationError("not_enrolled", _("You are not enrolled in a round on that day."), 404)
+        not_enrolled = ApplicationError("not_enrolled", _("You are not enrolled in a round on that day."), 404)
+        raise _no_open_entry(user=user, challenge=challenge, day=day, not_enrolled=not_enrolled)
     round_ = entry.round
     if at >= round_closes_at(round_):
         raise ApplicationError("makeup_not_allowed", _("This round has ended."), 409)
@@ -347,6 +423,11 @@ def checkin_makeup(*, user, challenge: Challenge, day: dt.date) -> CheckIn:
         raise _already_checked_in()
 
     with transaction.atomic():
+        lock_members(user)
+        if not _round_hold(round_.pk):
+            raise _round_closed()
+        if CheckIn.objects.filter(entry=entry, local_date=day).exists():  # a second tap waited above
+            raise _already_checked_in()
         if not Entry.objects.filter(pk=entry.pk, makeups_used__lt=challenge.makeup_limit).update(
             makeups_used=F("makeups_used") + 1
         ):

@@ -14,7 +14,7 @@ from django.db.models.functions import Least
 from django.utils.translation import gettext as _
 
 from checkin.models import Challenge, CheckIn, Entry, Reminder, Round, SubscribeCredit
-from checkin.services.challenges import challenge_today, challenge_window
+from checkin.services.challenges import challenge_today, challenge_window, challenges_running
 from core.clock import local_today, now
 from core.exceptions import ApplicationError
 from core.wechat import WeChatError, get_wechat_client
@@ -27,7 +27,7 @@ REFUSED_ERRCODE = 43101  # WeChat: the user has no acceptance left (refused or u
 
 def subscribe_credit_add(*, user, template_id: str) -> SubscribeCredit:
     """The user accepted `template_id` once more: one more reminder may be sent. Error: 400 unknown_template."""
-    if not Challenge.objects.filter(is_active=True, reminder_template_id=template_id).exists():
+    if not challenges_running().filter(reminder_template_id=template_id).exists():
         raise ApplicationError("unknown_template", _("No challenge sends this template."), 400)
     with transaction.atomic():
         credit, _created = SubscribeCredit.objects.get_or_create(user=user, template_id=template_id)
@@ -73,7 +73,7 @@ def reminders_send() -> int:
     site_day = local_today()
     client = get_wechat_client()
     sent = 0
-    for challenge in Challenge.objects.filter(is_active=True).exclude(reminder_template_id=""):
+    for challenge in challenges_running().exclude(reminder_template_id=""):
         today = challenge_today(challenge, at)
         if at >= challenge_window(challenge, today)[1]:
             continue

@@ -2,8 +2,10 @@
 
 Three steps, each its own database transaction:
 
-1. Decide (`_settlement_decide`): lock the round row, and if it has no Settlement yet, read the pool
-   balance and the entries' totals (one aggregate query), decide the outcome, and write every
+1. Decide (`_settlement_decide`): lock the round row (which waits for the check-ins and makeups in
+   flight: each holds the round with a share lock until it commits, so the winners are final once
+   this lock is held, and a later one finds the round closed), and if it has no Settlement yet,
+   read the pool balance and the entries' totals (one aggregate query), decide the outcome, and write every
    entry's status and payout with one statement (on PostgreSQL the split is computed in SQL, equal
    to checkin.rules.split_pool; the settlement never holds the round's entries in memory), plus
    the Settlement row, unique per round. Points that leave the pool in one piece (a rollover into
@@ -36,11 +38,13 @@ from checkin.services.leaderboards import board_push_winnings, standings_add_win
 from core.clock import now
 from core.db import fetch_rows, update_rows
 from core.exceptions import ApplicationError
+from core.locks import note_shared
 from points.models import Account, Transaction
 from points.services.ledger import (
     account_for_user,
     account_issuance,
     account_pool,
+    ledger_lock,
     ledger_post,
 )
 
@@ -211,6 +215,10 @@ def _rollover_target(round_: Round) -> Round | None:
 
 def _settlement_decide(*, round_id: int, cancel: bool = False, actor=None) -> Settlement | None:
     with transaction.atomic():
+        # FOR UPDATE waits for the check-ins and makeups in flight (each holds the round with a
+        # share lock until it commits, checkins._round_hold), and any later one finds the round
+        # no longer open once this commits: the totals below are the round's final ones.
+        note_shared()
         round_ = Round.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=round_id)
         existing = Settlement.objects.filter(round=round_).first()
         if existing is not None:
@@ -221,11 +229,14 @@ def _settlement_decide(*, round_id: int, cancel: bool = False, actor=None) -> Se
             raise ApplicationError("round_not_finished", _("The round's last check-in window has not closed yet."), 409)
 
         pool_account = account_pool(round_.pk)
-        pool = Account.objects.select_for_update().get(pk=pool_account.pk).balance
         totals = _round_totals(round_)
         target = None
         if not cancel and not totals.winners and round_.no_winner_rule == Challenge.NoWinnerRule.ROLLOVER:
-            target = _rollover_target(round_) if pool > 0 else None
+            # The next round (a shared object) before any account; the pool's balance cannot
+            # change meanwhile: every posting to it (a stake, the bonus, a rollover in) holds this
+            # round's row first.
+            target = _rollover_target(round_) if _pool_balance(round_.pk) > 0 else None
+        pool = Account.objects.select_for_update().get(pk=pool_account.pk).balance
         decision = settlement_outcome(
             round_=round_, totals=totals, pool=pool, cancel=cancel, can_rollover=target is not None
         )
@@ -242,7 +253,15 @@ def _settlement_decide(*, round_id: int, cancel: bool = False, actor=None) -> Se
             rollover_to=target if decision.rollover_total else None,
             actor=actor,
         )
-        _write_entry_decisions(round_, decision)
+        split = _write_entry_decisions(round_, decision)
+        if split is not None and split != (decision.winners, decision.paid_total):
+            # The winners moved under the totals (every check-in holds the round against this, see
+            # the lock above): decide nothing, so that the next run decides again, rather than
+            # commit payouts the pool cannot pay (every batch would fail: the round stuck).
+            raise RuntimeError(
+                f"round {round_.pk}: {split[0]} winners paid {split[1]} where the totals counted "
+                f"{decision.winners} sharing {decision.paid_total}; not decided"
+            )
         Round.objects.filter(pk=round_.pk).update(status=Round.Status.CANCELLED if cancel else Round.Status.SETTLING)
         title = round_.challenge.title
         meta = {"challenge": round_.challenge_id, "round": round_.pk}
@@ -271,7 +290,7 @@ def _settlement_decide(*, round_id: int, cancel: bool = False, actor=None) -> Se
 # Every winner's payout in one statement (PostgreSQL): rules.split_pool in SQL. Each winner gets
 # the stake back plus floor(surplus * weight / total weight); the points left over go one each to
 # the largest remainders, ties to the earlier qualifying check-in, then the lower entry id. numeric
-# arithmetic, so surplus * weight cannot overflow.
+# arithmetic, so surplus * weight cannot overflow. It answers the winners it wrote and their sum.
 DECIDE_WORK_MEM = "256MB"
 _PAYOUTS_SQL = """
 WITH winner AS (
@@ -291,14 +310,19 @@ WITH winner AS (
     SELECT e.id, r.base + CASE WHEN r.place <= r.leftover THEN 1 ELSE 0 END AS payout
     FROM checkin_entry e LEFT JOIN ranked r ON r.id = e.id
     WHERE e.round_id = %(round)s
+), written AS (
+    UPDATE checkin_entry e
+    SET status = CASE WHEN d.payout IS NULL THEN %(lost)s ELSE %(won)s END, payout = d.payout
+    FROM decided d WHERE e.id = d.id AND e.round_id = %(round)s
+    RETURNING e.payout
 )
-UPDATE checkin_entry e
-SET status = CASE WHEN d.payout IS NULL THEN %(lost)s ELSE %(won)s END, payout = d.payout
-FROM decided d WHERE e.id = d.id AND e.round_id = %(round)s
+SELECT count(payout), coalesce(sum(payout), 0) FROM written
 """
 
 
-def _write_entry_decisions(round_: Round, decision: Decision) -> None:
+def _write_entry_decisions(round_: Round, decision: Decision) -> tuple[int, int] | None:
+    """Write every entry's status and payout; for a split (outcome paid), answer the winners as
+    written: (how many, the sum of their payouts)."""
     entries = Entry.objects.filter(round=round_)
     if decision.outcome in (Settlement.Outcome.REFUNDED, Settlement.Outcome.CANCELLED):
         entries.update(status=Entry.Status.REFUNDED, payout=F("stake"))
@@ -319,10 +343,14 @@ def _write_entry_decisions(round_: Round, decision: Decision) -> None:
             # default 4 MB it spilled to disk (a 200,000-entry round: 6.5 s of a 31 s settlement).
             cursor.execute(f"SET LOCAL work_mem = '{DECIDE_WORK_MEM}'")
             cursor.execute(_PAYOUTS_SQL, params)
+            winners, paid = cursor.fetchone()
+            return winners, int(paid)
     else:
         payouts = entry_payouts(round_=round_, decision=decision, entries=_entries_of(round_))
         entries.update(status=Entry.Status.LOST, payout=None)
         update_rows(Entry, ["status", "payout"], [(pk, Entry.Status.WON, p) for pk, p in payouts.items()])
+        return len(payouts), sum(payouts.values())
+    return None
 
 
 # -- step 2: pay in batches ---------------------------------------------------------------------
@@ -391,6 +419,9 @@ def _settlement_pay_batch(*, settlement_id: int, batch_size: int, after: int = 0
                 metadata={**meta, "entries": [first, last], "count": len(batch)},
             )
         else:
+            # A posting per refund (each names its stake transaction, for the expiry lots): lock
+            # the batch's accounts in one go first, so the postings take none out of id order.
+            ledger_lock(pool, *wallets.values())
             for pk, user_id, payout, stake_txn_id in batch:
                 ledger_post(
                     kind=Transaction.Kind.REFUND,

@@ -9,6 +9,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from core.exceptions import ApplicationError
+from core.locks import RETRY_AFTER_SECONDS, busy, is_conflict
 
 # DRF's default codes renamed where a client needs a fact, not a class name.
 _CODE_FOR = {
@@ -42,8 +43,13 @@ def error_body(code: str, detail, fields=None) -> dict:
 
 def api_exception_handler(exc, context):
     headers = {}
+    if is_conflict(exc):
+        # A deadlock or serialization failure that no service boundary retried: still "try again".
+        exc = busy()
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.code, exc.detail, exc.fields), status=exc.status)
+        if exc.status == status.HTTP_503_SERVICE_UNAVAILABLE:
+            headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return Response(error_body(exc.code, exc.detail, exc.fields), status=exc.status, headers=headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -4,7 +4,8 @@ Every error is `{"code", "detail"}` (+ `"fields"`), rendered by one exception ha
 statuses an operation can answer follow from its shape: any operation may refuse bad input (400)
 or be throttled (429); one that needs a token may answer 401 or 403; one with a path parameter, or
 a paginated list, 404; one that writes may conflict with the state of the world (409), get a body
-too large (413) or of a type it does not parse (415). A view lists any other status it answers in
+too large (413) or of a type it does not parse (415), or lose a lock race that its retries did not
+win (503 `busy`, with `Retry-After`). A view lists any other status it answers in
 `extra_error_statuses` (WeChat not answering is a 502; a refused password or refresh token on a
 public operation a 401).
 """
@@ -33,6 +34,7 @@ _DESCRIPTIONS = {
     "415": "`unsupported_media_type`.",
     "429": "`throttled`; `Retry-After` says when to try again.",
     "502": "An outside service (WeChat) is not answering: `wechat_unavailable`; safe to retry.",
+    "503": "`busy`: the request lost a race for a lock and changed nothing; `Retry-After` says when to retry.",
 }
 
 
@@ -45,7 +47,7 @@ class ErrorDocumentingAutoSchema(AutoSchema):
         if "{" in self.path or ("query", "page") in parameters:
             statuses.append("404")
         if self.method in _WRITE_METHODS:
-            statuses += ["409", "413", "415"]
+            statuses += ["409", "413", "415", "503"]
         statuses += [str(code) for code in getattr(self.view, "extra_error_statuses", ())]
         return sorted(set(statuses))
 

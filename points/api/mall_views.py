@@ -1,12 +1,13 @@
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.api.fields import StrictCharField
 from core.api.pagination import Pagination
+from core.api.schema import ErrorSerializer
 from points.api import mall_serializers as s
 from points.models import Coupon
 from points.selectors_mall import coupons_for, order_for, orders_for, products_on_sale
@@ -132,11 +133,27 @@ class CouponListApi(APIView):
 
 
 class CouponVerifyApi(APIView):
-    """Store staff (or operators) verify a voucher by its code or its scanned QR."""
+    """Store staff verify a voucher by its code or its scanned QR, at a store they are on (the one
+    in `store`, else their first); a superuser at any store, named when they are on none."""
 
     throttle_scope = "write"
 
-    @extend_schema(request=s.CouponVerifyInput, responses={200: s.CouponVerifyOutput})
+    @extend_schema(
+        request=s.CouponVerifyInput,
+        responses={
+            200: s.CouponVerifyOutput,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="`invalid` (with `fields`, or no such active `store`), `store_required` "
+                "(a superuser on the staff of no store must name one).",
+            ),
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description="`permission_denied` (not store staff), `no_store` (on the staff of no store), "
+                "`not_your_store` (`store` is a store they are not on). Nothing changes.",
+            ),
+        },
+    )
     def post(self, request):
         data = s.CouponVerifyInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -53,10 +53,16 @@ class SigninOutput(serializers.Serializer):
 class SigninCalendarInput(serializers.Serializer):
     month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text=_("YYYY-MM"))
 
+    # A sane range, not the whole of `datetime`: the calendar ends at the first of the next month,
+    # which for 9999-12 is past date.max (a 500), and no one signed in before 2000.
+    FIRST_YEAR, LAST_YEAR = 2000, 2100
+
     def validate_month(self, value: str) -> tuple[int, int]:
         year, month = value.split("-")
-        if not 1 <= int(year) <= 9999:
-            raise serializers.ValidationError(_("Not a valid month."))
+        if not self.FIRST_YEAR <= int(year) <= self.LAST_YEAR:
+            raise serializers.ValidationError(
+                _("The year must be from %(first)d to %(last)d.") % {"first": self.FIRST_YEAR, "last": self.LAST_YEAR}
+            )
         return int(year), int(month)
 
 

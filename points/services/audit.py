@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from points.models import Account, Entry, Lot, LotUse
@@ -27,7 +27,9 @@ def ledger_audit(*, limit: int = 50) -> AuditReport:
     - every account's balance equals the sum of its entries, and its newest entry's balance_after;
     - no account but issuance is below zero;
     - every transaction's legs sum to zero;
-    - every lot's used amount matches its uses, and no wallet holds fewer points than its lots.
+    - every lot's used amount matches its uses;
+    - every wallet's lots hold exactly its balance (lots are tracked whether expiry is on or off),
+      and no other account has lots.
     """
     report = AuditReport()
     report.accounts = Account.objects.count()
@@ -86,9 +88,16 @@ def ledger_audit(*, limit: int = 50) -> AuditReport:
         report.problems.append(f"lot {lot_id}: used {amount - remaining} but its uses sum to {used}")
     for code, balance, in_lots in (
         Account.objects.filter(kind=Account.Kind.USER)
-        .annotate(in_lots=Sum("lots__remaining"))
-        .filter(in_lots__gt=F("balance"))
+        .annotate(in_lots=Coalesce(Sum("lots__remaining"), 0))
+        .exclude(in_lots=F("balance"))
         .values_list("code", "balance", "in_lots")[:limit]
     ):
         report.problems.append(f"account {code}: lots hold {in_lots} but the balance is {balance}")
+    for code, lots in (
+        Account.objects.exclude(kind=Account.Kind.USER)
+        .annotate(lots_count=Count("lots"))
+        .filter(lots_count__gt=0)
+        .values_list("code", "lots_count")[:limit]
+    ):
+        report.problems.append(f"account {code}: not a wallet but has {lots} lots")
     return report

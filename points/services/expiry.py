@@ -1,5 +1,12 @@
-"""Points expiry: the nightly job turns what is left of overdue lots into ledger transactions."""
+"""Points expiry: the nightly job turns what is left of overdue lots into ledger transactions.
 
+Lots are tracked whether expiry is on or off (points.services.ledger), so a lot's `remaining` is
+always points the member still has: switching POINTS_EXPIRY_ENABLED off and on again never makes
+the job expire points spent meanwhile. The setting decides whether new lots get a date (off: they
+never expire) and whether this job runs; a lot keeps the date it was given when it was credited.
+"""
+
+from django.conf import settings
 from django.db import transaction
 
 from core.clock import now
@@ -13,8 +20,12 @@ def lots_expire(*, batch_size: int = EXPIRY_BATCH) -> int:
     """Expire every lot past its date with points left. Returns the points expired.
 
     Each lot's expiry is its own ledger transaction keyed by the lot, so a re-run or a crash
-    midway expires nothing twice. Lots are taken in batches to keep transactions short.
+    midway expires nothing twice. Lots are taken in batches to keep transactions short. With
+    POINTS_EXPIRY_ENABLED off it expires nothing: overdue lots wait, with their dates, for it to be
+    switched on again. Lots that never expire (no date) are never taken.
     """
+    if not settings.POINTS_EXPIRY_ENABLED:
+        return 0
     expired_points = 0
     sink = account_expired()
     last_id = 0

@@ -3,23 +3,26 @@
 A posting locks its accounts in id order (so two postings never deadlock on each other), checks
 that no account but issuance goes below zero, writes the entries and the new balances in one
 database transaction, and is idempotent on its key: posting a key again returns the first
-transaction and moves nothing. With expiry on, credits to a wallet form lots and debits consume
-the soonest-expiring lots first (see points.services.expiry).
+transaction and moves nothing. Credits to a wallet form lots and debits consume the
+soonest-expiring lots first, whether expiry is on or off (see the lots section below and
+points.services.expiry).
 """
 
 import datetime as dt
+from bisect import insort
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.clock import local_midnight, now, site_zone
 from core.db import fetch_rows, insert_rows, update_rows
 from core.exceptions import ApplicationError
+from core.locks import note_accounts
 from points.models import Account, Entry, Lot, LotUse, Transaction
 
 Leg = tuple[Account | int, int]  # an account, or its id
@@ -163,23 +166,17 @@ def ledger_post(
         for account, _amount in legs:
             if isinstance(account, Account):
                 account.balance = new_balances[account.pk]
-        if settings.POINTS_EXPIRY_ENABLED:
-            _track_lots(_entries_with_accounts(entry_ids, rows, locked), refund_of=refund_of, expire_lot=_expire_lot)
+        _track_lots(_entries_with_accounts(entry_ids, rows, locked), refund_of=refund_of, expire_lot=_expire_lot)
     return txn
 
 
-def _entries_with_accounts(entry_ids, rows, locked) -> list[tuple[Account, Entry]]:
-    """(account, entry) pairs for lot tracking, from the ids and rows just written."""
-    pairs = []
-    for entry_id, (txn_id, pk, amount, balance_after, _at) in zip(entry_ids, rows, strict=True):
-        account = Account(pk=pk, kind=locked[pk][1], balance=balance_after)
-        pairs.append(
-            (
-                account,
-                Entry(pk=entry_id, transaction_id=txn_id, account_id=pk, amount=amount, balance_after=balance_after),
-            )
-        )
-    return pairs
+def _entries_with_accounts(entry_ids, rows, locked) -> list[tuple[int, str, int, int]]:
+    """(account id, account kind, entry id, amount) for lot tracking, from the ids and rows just
+    written: plain tuples, no model instance per leg."""
+    return [
+        (pk, locked[pk][1], entry_id, amount)
+        for entry_id, (_txn_id, pk, amount, *_rest) in zip(entry_ids, rows, strict=True)
+    ]
 
 
 def ledger_post_batch(*, kind: str, postings: list[Posting], actor=None) -> int:
@@ -221,8 +218,7 @@ def ledger_post_batch(*, kind: str, postings: list[Posting], actor=None) -> int:
             Entry, ["transaction_id", "account_id", "amount", "balance_after", "created_at"], rows, returning="id"
         )
         update_rows(Account, ["balance"], [(pk, b) for pk, b in balances.items() if b != locked[pk][0]])
-        if settings.POINTS_EXPIRY_ENABLED:
-            _track_lots(_entries_with_accounts(entry_ids, rows, locked), refund_of=None, expire_lot=None)
+        _track_lots(_entries_with_accounts(entry_ids, rows, locked), refund_of=None, expire_lot=None)
     return len(todo)
 
 
@@ -230,22 +226,42 @@ def _pk(account) -> int:
     return account if isinstance(account, int) else account.pk
 
 
+def ledger_lock(*accounts) -> None:
+    """Lock, in one go, every account a service is about to post to (accounts or ids; None is
+    skipped). A transaction that posts several times calls it first: each posting locks its own
+    accounts in id order, but two postings in a row would take the second's lower ids after the
+    first's higher ones (docs/concurrency.md, level 3)."""
+    _lock_balances(account for account in accounts if account is not None)
+
+
 def _lock_balances(account_ids) -> dict[int, tuple[int, str]]:
     """Lock rows in id order: every posting takes locks in the same order, so none deadlock.
     Returns account id -> (balance, kind), without building an instance per account."""
-    ids = sorted(set(account_ids))
+    ids = sorted({_pk(account) for account in account_ids})
+    note_accounts(ids)
     rows = fetch_rows(Account, _LOCK_BALANCES, [ids])
     if rows is None:
         rows = (
-            Account.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk", "balance", "kind")
+            Account.objects.filter(pk__in=ids)
+            .order_by("pk")
+            .select_for_update(no_key=True)
+            .values_list("pk", "balance", "kind")
         )
     return {pk: (balance, kind) for pk, balance, kind in rows}
 
 
-_LOCK_BALANCES = "SELECT id, balance, kind FROM points_account WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
+_LOCK_BALANCES = (
+    "SELECT id, balance, kind FROM points_account WHERE id = ANY(%s::bigint[]) ORDER BY id FOR NO KEY UPDATE"
+)
 
 
 # -- lots ---------------------------------------------------------------------------------------
+#
+# Every wallet's points are in lots, whatever POINTS_EXPIRY_ENABLED says: a credit forms a lot, a
+# debit uses up the soonest-expiring lots (those that never expire last), a refund gives back to the
+# lots its debit took. So a wallet's lots always hold exactly its balance (ledger_audit checks it),
+# and switching expiry off and on again leaves nothing for the nightly job to expire that the
+# member no longer has. The setting only dates new lots (never, while it is off) and runs the job.
 
 
 def lot_expiry_for(credited_at: dt.datetime) -> dt.datetime:
@@ -257,67 +273,167 @@ def lot_expiry_for(credited_at: dt.datetime) -> dt.datetime:
     return credited_at + dt.timedelta(days=int(rule))
 
 
+def _new_lot_expiry() -> dt.datetime | None:
+    """The date of a lot credited now, fixed at the credit: by the rule while expiry is on, never
+    (None) while it is off. Switching the setting later changes no lot's date."""
+    return lot_expiry_for(now()) if settings.POINTS_EXPIRY_ENABLED else None
+
+
+_NO_DATE = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+@dataclass(eq=False, slots=True)
+class _OpenLot:
+    """A lot as a posting uses it: read from the database (pk known) or made by this posting."""
+
+    pk: int | None
+    expires_at: dt.datetime | None
+    remaining: int
+    new: bool = False
+    seq: int = 0  # a new lot's place among this posting's new lots (it will get a higher id)
+
+    def order(self) -> tuple:
+        """Soonest date first, those that never expire last; on the same date the older lot first."""
+        return (self.expires_at is None, self.expires_at or _NO_DATE, self.new, self.seq if self.new else self.pk)
+
+
 def _track_lots(account_entries, *, refund_of: Transaction | None, expire_lot: Lot | None) -> None:
-    """Credits to wallets form lots (a refund restores the lots its debit took); debits use lots up."""
-    new_lots = []
-    for account, entry in account_entries:
-        if account.kind != Account.Kind.USER:
+    """Lots for the wallet legs of a posting: `account_entries` are (account id, account kind,
+    entry id, amount) of its entries, in order. Set-based whatever the number of legs (a settlement
+    batch posts thousands): one read of the debited wallets' open lots, one insert of new lots, one
+    update of the lots used or refilled, one insert of uses. `expire_lot`: the debit is that lot's
+    expiry and takes from it alone."""
+    legs = [(pk, entry_id, amount) for pk, kind, entry_id, amount in account_entries if kind == Account.Kind.USER]
+    if not legs:
+        return
+    needs: dict[int, int] = defaultdict(int)
+    for pk, _entry_id, amount in legs:
+        if amount < 0:
+            needs[pk] -= amount
+    open_lots = {
+        pk: [_OpenLot(lot_pk, expires_at, remaining) for lot_pk, expires_at, remaining in rows]
+        for pk, rows in (_open_lots(needs, only=expire_lot) if needs else {}).items()
+    }
+    expires_at = _new_lot_expiry()
+    new_lots: list[tuple[int, int, int, _OpenLot | None]] = []  # account id, entry id, amount, lot
+    uses: list[tuple[_OpenLot, int, int]] = []  # lot, entry id, amount taken (negative: given back)
+    for pk, entry_id, amount in legs:
+        if amount < 0:
+            _consume_lots(open_lots.get(pk, []), -amount, entry_id, uses)
             continue
-        if entry.amount < 0:
-            _consume_lots(account, -entry.amount, entry, only=expire_lot)
-        elif refund_of is not None:
-            left = _restore_lots(account, entry.amount, entry, refund_of)
-            if left:
-                new_lots.append(
-                    Lot(account=account, entry=entry, amount=left, remaining=left, expires_at=lot_expiry_for(now()))
-                )
-        else:
-            amount = entry.amount
-            new_lots.append(
-                Lot(account=account, entry=entry, amount=amount, remaining=amount, expires_at=lot_expiry_for(now()))
-            )
-    if new_lots:
-        Lot.objects.bulk_create(new_lots, batch_size=2000)
-
-
-def _consume_lots(account: Account, amount: int, entry: Entry, *, only: Lot | None) -> None:
-    """Take `amount` from the soonest-expiring lots. Points earned while expiry was off have no
-    lot and never expire; they are used last."""
-    lots = Lot.objects.filter(account=account, remaining__gt=0).order_by("expires_at", "id")
-    if only is not None:
-        lots = lots.filter(pk=only.pk)
-    uses, changed = [], []
-    for lot in lots:
+        if refund_of is not None:
+            amount = _restore_lots(pk, amount, entry_id, refund_of, uses)
         if amount == 0:
-            break
+            continue
+        lot = None
+        if pk in needs:  # debited later in this batch: the debit may use this lot
+            lot = _OpenLot(None, expires_at, amount, new=True, seq=len(new_lots))
+            insort(open_lots.setdefault(pk, []), lot, key=_OpenLot.order)
+        new_lots.append((pk, entry_id, amount, lot))
+    _write_lots(new_lots, expires_at, uses)
+
+
+def _consume_lots(lots: list[_OpenLot], amount: int, entry_id: int, uses: list) -> None:
+    """Take `amount` from `lots` (a wallet's open lots, in the order they are used), soonest first.
+    The lots hold the wallet's balance, so they cover any debit the ledger allows."""
+    while amount and lots:
+        lot = lots[0]
         take = min(lot.remaining, amount)
         lot.remaining -= take
         amount -= take
-        uses.append(LotUse(lot=lot, entry=entry, amount=take))
-        changed.append(lot)
-    Lot.objects.bulk_update(changed, ["remaining"])
-    LotUse.objects.bulk_create(uses)
+        uses.append((lot, entry_id, take))
+        if lot.remaining == 0:
+            del lots[0]
 
 
-def _restore_lots(account: Account, amount: int, entry: Entry, refund_of: Transaction) -> int:
-    """Give back to the lots that `refund_of` took from, net of earlier refunds. Returns what is left
-    over (the part of the debit that came from lot-less points, or more than was taken)."""
-    net = defaultdict(int)
-    for lot_id, used in LotUse.objects.filter(
-        entry__account=account, entry__transaction=refund_of, amount__gt=0
-    ).values_list("lot_id", "amount"):
+def _restore_lots(account_id: int, amount: int, entry_id: int, refund_of: Transaction, uses: list) -> int:
+    """Give back to the lots that `refund_of` took from the wallet, net of earlier refunds, with
+    their own dates (one that has passed expires at the next run). Returns what is left over (more
+    than the debit took), which forms a new lot."""
+    net: dict[int, int] = defaultdict(int)
+    lots: dict[int, tuple[dt.datetime | None, int]] = {}
+    rows = LotUse.objects.filter(entry__account_id=account_id).filter(
+        Q(entry__transaction=refund_of, amount__gt=0) | Q(entry__transaction__refund_of=refund_of, amount__lt=0)
+    )
+    for lot_id, used, expires_at, remaining in rows.values_list(
+        "lot_id", "amount", "lot__expires_at", "lot__remaining"
+    ):
         net[lot_id] += used
-    for lot_id, restored in LotUse.objects.filter(
-        entry__account=account, entry__transaction__refund_of=refund_of, amount__lt=0
-    ).values_list("lot_id", "amount"):
-        net[lot_id] += restored
-    uses = []
+        lots[lot_id] = (expires_at, remaining)
     for lot_id in sorted(net):
         give = min(net[lot_id], amount)
         if give <= 0:
             continue
-        Lot.objects.filter(pk=lot_id).update(remaining=F("remaining") + give)
-        uses.append(LotUse(lot_id=lot_id, entry=entry, amount=-give))
+        expires_at, remaining = lots[lot_id]
+        uses.append((_OpenLot(lot_id, expires_at, remaining + give), entry_id, -give))
         amount -= give
-    LotUse.objects.bulk_create(uses)
     return amount
+
+
+def _write_lots(new_lots: list, expires_at: dt.datetime | None, uses: list) -> None:
+    if new_lots:
+        ids = insert_rows(
+            Lot,
+            ["account_id", "entry_id", "amount", "remaining"],
+            [(pk, entry_id, amount, lot.remaining if lot else amount) for pk, entry_id, amount, lot in new_lots],
+            same={"expires_at": expires_at, "created_at": now()},
+            returning="id",
+        )
+        for row, lot_id in zip(new_lots, ids, strict=True):
+            if row[3] is not None:
+                row[3].pk = lot_id
+    if not uses:
+        return
+    changed = {lot.pk: lot.remaining for lot, _entry_id, _amount in uses if not lot.new}
+    update_rows(Lot, ["remaining"], list(changed.items()))
+    insert_rows(
+        LotUse, ["lot_id", "entry_id", "amount"], [(lot.pk, entry_id, amount) for lot, entry_id, amount in uses]
+    )
+
+
+def _open_lots(needs: dict[int, int], *, only: Lot | None = None) -> dict[int, list[tuple]]:
+    """account id -> its open lots (id, expires_at, remaining) in the order a debit uses them, as
+    many as cover `needs[account id]` points: a wallet with years of small lots reads a few rows.
+    `only`: that lot alone. One statement for all the accounts of a batch."""
+    ids = sorted(pk for pk, need in needs.items() if need > 0)
+    sql = _OPEN_LOTS.format(only="AND id = %(only)s" if only is not None else "")
+    params = {"accounts": ids, "needs": [needs[pk] for pk in ids], "only": getattr(only, "pk", None)}
+    rows = fetch_rows(Lot, sql, params)
+    if rows is None:
+        return _open_lots_orm(needs, only=only)
+    result: dict[int, list[tuple]] = {}
+    for account_id, lot_id, expires_at, remaining in rows:
+        result.setdefault(account_id, []).append((lot_id, expires_at, remaining))
+    return result
+
+
+def _open_lots_orm(needs: dict[int, int], *, only: Lot | None = None) -> dict[int, list[tuple]]:
+    """The ORM twin of _open_lots (other databases; a test holds the two equal)."""
+    lots = Lot.objects.filter(account_id__in=[pk for pk, need in needs.items() if need > 0], remaining__gt=0)
+    if only is not None:
+        lots = lots.filter(pk=only.pk)
+    result: dict[int, list[tuple]] = {}
+    held: dict[int, int] = defaultdict(int)
+    for account_id, lot_id, expires_at, remaining in lots.order_by(
+        "account_id", F("expires_at").asc(nulls_last=True), "pk"
+    ).values_list("account_id", "pk", "expires_at", "remaining"):
+        if held[account_id] < needs[account_id]:
+            result.setdefault(account_id, []).append((lot_id, expires_at, remaining))
+            held[account_id] += remaining
+    return result
+
+
+_OPEN_LOTS = f"""
+SELECT l.account_id, l.id, l.expires_at, l.remaining
+FROM (
+    SELECT id, account_id, expires_at, remaining,
+           SUM(remaining) OVER (
+               PARTITION BY account_id ORDER BY expires_at ASC NULLS LAST, id ROWS UNBOUNDED PRECEDING
+           ) - remaining AS before
+    FROM {Lot._meta.db_table}
+    WHERE account_id = ANY(%(accounts)s::bigint[]) AND remaining > 0 {{only}}
+) l
+JOIN unnest(%(accounts)s::bigint[], %(needs)s::bigint[]) AS n(account_id, need) ON n.account_id = l.account_id
+WHERE l.before < n.need
+ORDER BY l.account_id, l.expires_at ASC NULLS LAST, l.id
+"""

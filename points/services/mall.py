@@ -1,10 +1,12 @@
 """The points mall: redemptions that never oversell, cancellations with refunds, vouchers (核销),
 stock edits, nightly voucher expiry and the operator / store-staff roles.
 
-Lock order, everywhere: the order row, then the accounts (wallet and sink, by id, as the ledger
-does), then the voucher rows, then the product row (a conditional UPDATE). Stock moves only
-through conditional UPDATEs, so it never goes below zero; the debit and the order are written in
-the same database transaction, so no order exists without its debit.
+Lock order (docs/concurrency.md): the customer's member lock (every per-user check, the limit
+and the level, runs under it), then the order row and its vouchers, then the referral rows a
+first redemption or its refund touches, then the accounts (all of them in one go), then the
+product row (a conditional UPDATE, last). Stock moves only through conditional UPDATEs, so it
+never goes below zero; the debit and the order are written in the same database transaction, so
+no order exists without its debit.
 """
 
 import base64
@@ -20,10 +22,11 @@ from django.utils.translation import gettext as _
 from analytics.events import event_record
 from core.clock import now, window_open
 from core.exceptions import ApplicationError
+from core.locks import lock_members, lock_shared, require_member, retry_on_conflict
 from points.models import Account, Coupon, Level, Order, Product, StockLog, Store, Transaction
 from points.models import Entry as LedgerEntry
 from points.selectors import growth_total
-from points.services.ledger import account_for_user, account_sink, ledger_post
+from points.services.ledger import account_for_user, account_sink, ledger_lock, ledger_post
 
 # No 0/O, 1/I/L: staff read codes aloud and type them.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -83,14 +86,6 @@ def product_on_sale(product: Product, *, at: dt.datetime | None = None) -> bool:
     return window_open(active=product.is_active, starts_at=product.starts_at, ends_at=product.ends_at, at=at)
 
 
-def wallet_and_sink_lock(user, *, sink: Account | None = None) -> tuple[Account, Account]:
-    """Serialise one user's redemptions: lock the wallet and a sink in id order, as the ledger does.
-    The sink is the user's shard (see account_sink), so other users' redemptions go on meanwhile."""
-    wallet, sink = account_for_user(user), sink or account_sink(shard_of=user.pk)
-    list(Account.objects.filter(pk__in=[wallet.pk, sink.pk]).order_by("pk").select_for_update())
-    return wallet, sink
-
-
 def _order_sink(order: Order) -> Account:
     """The sink the order's points went to, so a refund takes them back from there: the shard its
     redemption paid, or the main sink (group-buys pay it from escrow; orders from before the shards)."""
@@ -104,7 +99,9 @@ def product_redeemed_quantity(*, user, product: Product) -> int:
 
 
 def product_limit_check(*, user, product: Product, quantity: int) -> None:
-    """Refuse what would take the user past the product's per-user limit (orders not cancelled count)."""
+    """Refuse what would take the user past the product's per-user limit (orders not cancelled count,
+    whichever path placed them: the mall, a group-buy, an assist's reward). Under the member lock."""
+    require_member(user)
     if (
         product.per_user_limit
         and product_redeemed_quantity(user=user, product=product) + quantity > product.per_user_limit
@@ -139,26 +136,74 @@ def coupons_issue(*, order: Order, product: Product) -> None:
             raise RuntimeError("could not draw a unique voucher code")
 
 
+# Orders that stand as redemptions: not cancelled, and not waiting on a group that may still fail.
+_NOT_STANDING = (Order.Status.CANCELLED, Order.Status.AWAITING_GROUP)
+
+
 def order_is_first_redemption(*, order: Order) -> bool:
-    """The user's first order paid in points. Gifts (zero-point orders: assist rewards, automation
-    vouchers) are not redemptions: they neither qualify a referral nor use up the first one."""
+    """Whether `order` is the user's only standing order paid in points: their first redemption.
+
+    Gifts (zero-point orders: assist rewards, automation vouchers) are not redemptions: they
+    neither qualify a referral nor use up the first one. A group-buy order counts once its group
+    succeeds, never while it waits (the group may fail and cancel it), and a cancelled order never
+    counts: the first redemption is the first that stands."""
     if order.points <= 0:
         return False
-    return not Order.objects.filter(user_id=order.user_id, pk__lt=order.pk, points__gt=0).exists()
+    others = Order.objects.filter(user_id=order.user_id, points__gt=0).exclude(pk=order.pk)
+    return not others.exclude(status__in=_NOT_STANDING).exists()
 
 
-def referral_hook_call(name: str, *, user) -> None:
-    """Referral rewards on a first redemption, when the referral app offers them."""
-    from referral import services as referral_services
+def order_source(order: Order) -> str:
+    return f"order:{order.pk}"
 
-    function = getattr(referral_services, name, None)
-    if function is not None:
-        function(user=user, trigger="first_redemption")
+
+def redemption_referral_reward(*, order: Order, also_lock: tuple = ()) -> None:
+    """The referral rules on a first redemption, for a standing order, under its owner's member
+    lock and before the caller posts to `also_lock` (the rules pay once per referral whatever
+    calls this; the order is recorded as what earned them, so its refund takes them back)."""
+    from referral.services import referral_trigger
+
+    if order_is_first_redemption(order=order):
+        referral_trigger(user=order.user, trigger="first_redemption", source=order_source(order), also_lock=also_lock)
+
+
+@retry_on_conflict
+@transaction.atomic
+def redemption_referral_reward_apply(*, order_id: int) -> None:
+    """`redemption_referral_reward` in the order owner's own transaction: the reaction to an order
+    that another member's action made stand. A refunded or still-waiting order earns nothing."""
+    owner_id = Order.objects.filter(pk=order_id).values_list("user_id", flat=True).first()
+    if owner_id is None:
+        return
+    lock_members(owner_id)  # a cancel of the same order waits, or has already happened
+    order = Order.objects.select_related("user").get(pk=order_id)
+    if order.status not in _NOT_STANDING:
+        redemption_referral_reward(order=order)
+
+
+def redemption_referral_clawback(*, order: Order, was_first: bool, also_lock: tuple, refund) -> None:
+    """A refunded order takes back the referral rewards it earned (held ones are rejected): the
+    referral's rows are locked first, then every account, then `refund` posts, then the claw."""
+    from referral.services import referral_reward_clawback
+
+    if order.points <= 0:
+        ledger_lock(*also_lock)
+        refund()
+        return
+    referral_reward_clawback(
+        user=order.user,
+        trigger="first_redemption",
+        source=order_source(order),
+        include_unsourced=was_first,
+        also_lock=also_lock,
+        before_claw=lambda: (ledger_lock(*also_lock), refund()),
+    )
 
 
 # -- redemption ---------------------------------------------------------------------------------
 
 
+@retry_on_conflict
 def redemption_create(
     *,
     user,
@@ -198,7 +243,7 @@ def redemption_create(
 
 @transaction.atomic
 def _redemption_create(*, user, product_id, quantity, address, store_id, idempotency_key) -> Order:
-    wallet, sink = wallet_and_sink_lock(user)
+    lock_members(user)
     if idempotency_key:
         existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -212,8 +257,6 @@ def _redemption_create(*, user, product_id, quantity, address, store_id, idempot
         product=product,
         quantity=quantity,
         points=product.price * quantity,
-        wallet=wallet,
-        sink=sink,
         address=address,
         store_id=store_id,
         idempotency_key=idempotency_key,
@@ -226,18 +269,16 @@ def order_place(
     product: Product,
     quantity: int,
     points: int,
-    wallet: Account,
-    sink: Account,
     address: str = "",
     store_id: int | None = None,
     idempotency_key: str = "",
     ledger_key: str = "",
     metadata: dict | None = None,
 ) -> Order:
-    """Inside the caller's transaction, with the wallet and sink locked: check the level, delivery,
-    per-user limit and stock; create the order, debit `points` (nothing at 0), take the stock with a
-    conditional UPDATE (last), issue vouchers, and apply the first-redemption referral rules. The mall's
-    redemptions and a bargain's purchase both come through here."""
+    """Inside the caller's transaction, under the user's member lock: check the level, delivery,
+    per-user limit and stock; create the order, apply the first-redemption referral rules, debit
+    `points` (nothing at 0), issue vouchers, and take the stock with a conditional UPDATE (last).
+    The mall's redemptions and a bargain's purchase both come through here."""
     product_level_check(user=user, level=product.level_required)
     store = None
     if store_id is not None:
@@ -259,7 +300,9 @@ def order_place(
         store=store,
         idempotency_key=idempotency_key,
     )
+    wallet, sink = account_for_user(user), account_sink(shard_of=user.pk)
     if points:
+        redemption_referral_reward(order=order, also_lock=(wallet, sink))
         order.transaction = ledger_post(
             kind=Transaction.Kind.REDEMPTION,
             key=ledger_key or f"redeem:{order.pk}",
@@ -275,8 +318,6 @@ def order_place(
     order.save(update_fields=["transaction", "status", "fulfilled_at"])
     if points:  # a gift (zero points) is not a redemption
         event_record(user=user, kind="redeemed", amount=points, ref=f"order:{order.pk}")
-    if order_is_first_redemption(order=order):
-        referral_hook_call("referral_trigger", user=user)
     if product.stock is not None:
         # Last, so the product's row is locked only from here to commit: a flash sale's buyers
         # queue on it for this statement alone, not for the whole redemption.
@@ -287,9 +328,14 @@ def order_place(
 
 
 def _lock_order(order_id: int) -> Order:
-    return Order.objects.select_for_update().select_related("product", "user").get(pk=order_id)
+    """The order row alone: not its product (a flash sale's stock row) nor its user."""
+    rows = lock_shared(Order.objects.select_related("product", "user").filter(pk=order_id))
+    if not rows:
+        raise Order.DoesNotExist
+    return rows[0]
 
 
+@retry_on_conflict
 def redemption_cancel(*, order: Order, actor=None, by_customer: bool = False) -> Order:
     """Cancel an order: refund its points through the ledger and put its stock back.
 
@@ -297,9 +343,11 @@ def redemption_cancel(*, order: Order, actor=None, by_customer: bool = False) ->
     was used; operators may also cancel fulfilled physical orders. A used voucher is never refunded.
     """
     with transaction.atomic():
-        order = _lock_order(order.pk)
-        if by_customer and actor is not None and order.user_id != actor.pk:
+        owner_id = Order.objects.filter(pk=order.pk).values_list("user_id", flat=True).first()
+        if owner_id is None or (by_customer and actor is not None and owner_id != actor.pk):
             raise ApplicationError("not_found", _("Not found."), 404)
+        lock_members(owner_id)  # the customer's, whoever cancels: a refund changes their limits
+        order = _lock_order(order.pk)
         if order.status == Order.Status.CANCELLED:
             return order
         if order.status == Order.Status.AWAITING_GROUP:  # its points are in the group's escrow
@@ -314,29 +362,31 @@ def redemption_cancel(*, order: Order, actor=None, by_customer: bool = False) ->
         is_voucher = order.product.kind != Product.Kind.PHYSICAL
         if by_customer and order.status == Order.Status.FULFILLED and not is_voucher:
             raise ApplicationError("invalid_state", _("This order was already sent; ask the store."), 409)
-        wallet, sink = wallet_and_sink_lock(order.user, sink=_order_sink(order))
-        coupons = list(Coupon.objects.select_for_update().filter(order=order).order_by("pk"))
+        coupons = lock_shared(Coupon.objects.filter(order=order))
         if by_customer and any(c.status == Coupon.Status.EXPIRED for c in coupons):
             raise ApplicationError("coupon_expired", _("This voucher has expired."), 409)
+        wallet, sink = account_for_user(order.user), _order_sink(order)
 
-        if order.points:  # a reward order (zero points) has nothing to refund
-            order.refund = ledger_post(
-                kind=Transaction.Kind.REFUND,
-                key=f"redeem-refund:{order.pk}",
-                legs=[(sink, -order.points), (wallet, order.points)],
-                memo=order.product.name,
-                actor=actor,
-                metadata={"order": order.pk},
-                refund_of=order.transaction,
-            )
+        def refund() -> None:
+            if order.points:  # a reward order (zero points) has nothing to refund
+                order.refund = ledger_post(
+                    kind=Transaction.Kind.REFUND,
+                    key=f"redeem-refund:{order.pk}",
+                    legs=[(sink, -order.points), (wallet, order.points)],
+                    memo=order.product.name,
+                    actor=actor,
+                    metadata={"order": order.pk},
+                    refund_of=order.transaction,
+                )
+
+        was_first = order_is_first_redemption(order=order)
+        redemption_referral_clawback(order=order, was_first=was_first, also_lock=(wallet, sink), refund=refund)
         Coupon.objects.filter(pk__in=[c.pk for c in coupons]).update(status=Coupon.Status.CANCELLED)
         if order.product.stock is not None:
             Product.objects.filter(pk=order.product_id, stock__isnull=False).update(stock=F("stock") + order.quantity)
         order.status = Order.Status.CANCELLED
         order.cancelled_at = now()
         order.save(update_fields=["status", "cancelled_at", "refund"])
-        if order_is_first_redemption(order=order):
-            referral_hook_call("referral_reward_clawback", user=order.user)
     return order
 
 
@@ -369,27 +419,36 @@ def redemption_complete(*, order: Order, actor=None) -> Order:
 # -- vouchers -----------------------------------------------------------------------------------
 
 
-def _staff_store(*, staff, store_id: int | None) -> Store | None:
-    if store_id is not None:
-        store = Store.objects.filter(pk=store_id, is_active=True).first()
-        if store is None:
-            raise _invalid(_("No such store."))
-        return store
-    return Store.objects.filter(staff=staff, is_active=True).order_by("pk").first()
+def _staff_store(*, staff, store_id: int | None) -> Store:
+    """Where a verification is recorded: a store the staff member is on (the one named, else their
+    first); a superuser (an operator) may name any store, and must name one when on none."""
+    mine = list(Store.objects.filter(staff=staff, is_active=True).order_by("pk").values_list("pk", flat=True))
+    if not mine and not staff.is_superuser:
+        raise ApplicationError("no_store", _("You are not on the staff of any store."), 403)
+    if store_id is None:
+        if not mine:
+            raise ApplicationError("store_required", _("Name the store where the voucher is used."), 400)
+        store_id = mine[0]
+    elif store_id not in mine and not staff.is_superuser:
+        raise ApplicationError("not_your_store", _("You are not on the staff of this store."), 403)
+    store = Store.objects.filter(pk=store_id, is_active=True).first()
+    if store is None:
+        raise _invalid(_("No such store."))
+    return store
 
 
 def coupon_verify(*, code: str, staff, store_id: int | None = None) -> Coupon:
     """Store staff verify (核销) a voucher: once, before it expires, recording who and where."""
     if not staff.has_perm(VERIFY_PERMISSION):
         raise ApplicationError("permission_denied", _("Only store staff may verify vouchers."), 403)
+    store = _staff_store(staff=staff, store_id=store_id)  # before the code: no probing codes from nowhere
     code = coupon_code_normalise(code)
     found = Coupon.objects.filter(code=code).values_list("order_id", flat=True).first()
     if found is None:
         raise ApplicationError("not_found", _("No voucher has this code."), 404)
-    store = _staff_store(staff=staff, store_id=store_id)
     with transaction.atomic():
         order = _lock_order(found)
-        coupon = Coupon.objects.select_for_update().select_related("product").get(code=code)
+        coupon = lock_shared(Coupon.objects.select_related("product").filter(code=code))[0]
         if coupon.status == Coupon.Status.USED:
             raise ApplicationError("already_used", _("This voucher was already used."), 409)
         if coupon.status == Coupon.Status.CANCELLED:

@@ -6,8 +6,8 @@ row, or nothing. A streak continues from yesterday's sign-in and otherwise start
 sign-in (补签) fills a missed day of the current month for points; it pays no reward, but the
 streaks of the days after it are counted again through it.
 
-Sign-ins of one user are serialised by locking the wallet; the unique (user, local_date)
-constraint makes two taps at once give one sign-in in any case.
+Sign-ins of one user are serialised by the member lock (core.locks); the unique (user,
+local_date) constraint makes two taps at once give one sign-in in any case.
 """
 
 import datetime as dt
@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from analytics.events import event_record
 from core.clock import local_today, site_zone
 from core.exceptions import ApplicationError
+from core.locks import atomic_with_retry, lock_members
 from points.models import Signin, SigninConfig, SigninReward, Transaction
 from points.services.growth import growth_add
-from points.services.ledger import account_issuance, account_sink, ledger_post
-from points.services.tasks import wallet_lock
+from points.services.ledger import account_for_user, account_issuance, account_sink, ledger_post
 
 
 def signin_config() -> SigninConfig:
@@ -45,36 +45,36 @@ def already_signed_in() -> ApplicationError:
     return ApplicationError("already_signed_in", _("You have already signed in on this day."), 409)
 
 
+@atomic_with_retry
 def signin_create(*, user) -> Signin:
     """Sign in for today (local): one per day, paid by the streak day's reward."""
-    with transaction.atomic():
-        issuance = account_issuance()
-        wallet = wallet_lock(user=user, others=(issuance,))
-        today = local_today()
-        if Signin.objects.filter(user=user, local_date=today).exists():
-            raise already_signed_in()
-        yesterday = Signin.objects.filter(user=user, local_date=today - dt.timedelta(days=1)).first()
-        streak = yesterday.streak + 1 if yesterday else 1
-        reward = signin_reward_for(streak=streak)
-        points = reward.points if reward else 0
-        try:
-            with transaction.atomic():
-                signin = Signin.objects.create(user=user, local_date=today, streak=streak, points=points)
-        except IntegrityError:
-            raise already_signed_in() from None
-        key = f"signin:{user.pk}:{today.isoformat()}"
-        if points:
-            signin.transaction = ledger_post(
-                kind=Transaction.Kind.SIGNIN,
-                key=key,
-                legs=[(issuance, -points), (wallet, points)],
-                memo=_("Daily sign-in, day %(streak)d") % {"streak": streak},
-                metadata={"date": today.isoformat(), "streak": streak},
-            )
-            signin.save(update_fields=["transaction"])
-        if reward and reward.growth:
-            growth_add(user=user, amount=reward.growth, key=key, reason="signin")
-        event_record(user=user, kind="signed_in", amount=points, ref=f"signin:{signin.pk}")
+    lock_members(user)
+    issuance, wallet = account_issuance(), account_for_user(user)
+    today = local_today()
+    if Signin.objects.filter(user=user, local_date=today).exists():
+        raise already_signed_in()
+    yesterday = Signin.objects.filter(user=user, local_date=today - dt.timedelta(days=1)).first()
+    streak = yesterday.streak + 1 if yesterday else 1
+    reward = signin_reward_for(streak=streak)
+    points = reward.points if reward else 0
+    try:
+        with transaction.atomic():
+            signin = Signin.objects.create(user=user, local_date=today, streak=streak, points=points)
+    except IntegrityError:
+        raise already_signed_in() from None
+    key = f"signin:{user.pk}:{today.isoformat()}"
+    if points:
+        signin.transaction = ledger_post(
+            kind=Transaction.Kind.SIGNIN,
+            key=key,
+            legs=[(issuance, -points), (wallet, points)],
+            memo=_("Daily sign-in, day %(streak)d") % {"streak": streak},
+            metadata={"date": today.isoformat(), "streak": streak},
+        )
+        signin.save(update_fields=["transaction"])
+    if reward and reward.growth:
+        growth_add(user=user, amount=reward.growth, key=key, reason="signin")
+    event_record(user=user, kind="signed_in", amount=points, ref=f"signin:{signin.pk}")
     return signin
 
 
@@ -88,8 +88,8 @@ def signin_makeup(*, user, date: dt.date) -> Signin:
     if not config.makeup_enabled:
         raise ApplicationError("makeup_disabled", _("Makeup sign-in is switched off."), 409)
     with transaction.atomic():
-        sink = account_sink()
-        wallet = wallet_lock(user=user, others=(sink,))
+        lock_members(user)
+        sink, wallet = account_sink(), account_for_user(user)
         today = local_today()
         if not (date < today and (date.year, date.month) == (today.year, today.month) and date >= _joined_on(user)):
             raise ApplicationError(

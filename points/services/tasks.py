@@ -2,8 +2,8 @@
 
 A period is "once", a local date (daily), an ISO week such as "2026-W47" (weekly), or
 "<date>#<n>" (the n-th completion of an unlimited task that day). Completions of one user are
-serialised by locking the user's wallet (with issuance, in id order, as the ledger locks them), so
-twenty taps at once give one completion; the unique (task, user, period) constraint backs it up.
+serialised by the user's member lock (core.locks), so twenty taps at once give one completion;
+the unique (task, user, period) constraint backs it up.
 """
 
 import datetime as dt
@@ -15,17 +15,10 @@ from django.utils.translation import gettext as _
 from core.clock import local_today, now
 from core.db import fetch_prepared
 from core.exceptions import ApplicationError
-from points.models import Account, PointsTask, TaskCompletion, Transaction
+from core.locks import lock_members
+from points.models import PointsTask, TaskCompletion, Transaction
 from points.services.growth import growth_add
 from points.services.ledger import account_for_user, account_issuance, ledger_post
-
-
-def wallet_lock(*, user, others: tuple[Account, ...] = ()) -> Account:
-    """Lock the user's wallet and `others` in id order (the ledger's order); returns the locked wallet."""
-    wallet = account_for_user(user)
-    ids = {wallet.pk, *(a.pk for a in others)}
-    locked = {a.pk: a for a in Account.objects.filter(pk__in=ids).order_by("pk").select_for_update()}
-    return locked[wallet.pk]
 
 
 def active_tasks():
@@ -64,11 +57,10 @@ def _refusal(task: PointsTask, user, day: dt.date) -> tuple[ApplicationError | N
 def _complete(*, task: PointsTask, user) -> TaskCompletion:
     """Complete `task` for `user` or raise the ApplicationError that says why not.
 
-    Lock order: issuance and the wallet (id order, as the ledger), then the growth row.
+    Lock order: the member, then the accounts (the ledger), then the user's growth row.
     """
     with transaction.atomic():
-        issuance = account_issuance()
-        wallet = wallet_lock(user=user, others=(issuance,))
+        lock_members(user)
         day = local_today()
         refusal, period = _refusal(task, user, day)
         if refusal is not None:
@@ -85,7 +77,7 @@ def _complete(*, task: PointsTask, user) -> TaskCompletion:
             completion.transaction = ledger_post(
                 kind=Transaction.Kind.TASK_REWARD,
                 key=key,
-                legs=[(issuance, -task.points), (wallet, task.points)],
+                legs=[(account_issuance(), -task.points), (account_for_user(user), task.points)],
                 memo=task.title,
                 metadata={"task": task.code, "period": period},
             )

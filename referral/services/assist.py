@@ -12,11 +12,13 @@ campaign's seed and the task's id, when they are needed. The cuts add up to (pri
 the help that completes the task reaches the floor exactly. The starter redeems once at the
 current price, any time before the deadline.
 
-Lock order, everywhere: the acting user's row (a start locks the starter's, serialising their
-starts; a help locks the helper's, serialising their daily count), then the task row, then the
-order row, then the accounts (by id, as the ledger does), then the product row (a conditional
-UPDATE). The task row lock makes helps, completion, redemption and expiry of one task exclusive:
-exactly one outcome.
+Lock order (docs/concurrency.md): the member locks (a start the starter's, serialising their
+starts and the product's per-user limit with the mall's; a help the helper's, serialising their
+daily count, and with a share binding the starter's and the starter's inviter chain too), then
+the task row, then the order row, then the accounts (all of them in one go), then the product row
+(a conditional UPDATE). The task row lock makes helps, completion, redemption and expiry of one
+task exclusive: exactly one outcome. A task's cut parameters (seed, a new helper's weight) are
+frozen on the task when it starts.
 """
 
 import datetime as dt
@@ -30,19 +32,18 @@ from django.utils.translation import gettext as _
 from analytics.events import event_record
 from core.clock import local_today, now, window_open
 from core.exceptions import ApplicationError
-from core.models import User
+from core.locks import lock_members, lock_shared, retry_on_conflict
 from points.models import Order, Product, Transaction
-from points.services.ledger import account_for_user, account_issuance, ledger_post
+from points.services.ledger import account_for_user, account_issuance, ledger_lock, ledger_post
 from points.services.mall import (
     coupons_issue,
     order_place,
     out_of_stock,
     product_level_check,
     product_limit_check,
-    wallet_and_sink_lock,
 )
 from referral.models import AssistCampaign, AssistHelp, AssistTask
-from referral.services.attribution import referral_bind_via_share, user_is_new
+from referral.services.attribution import referral_bind_via_share, referral_share_members, user_is_new
 
 logger = logging.getLogger(__name__)
 
@@ -91,18 +92,16 @@ def bargain_cuts(*, total: int, slots: int, seed: str) -> list[int]:
 
 
 def _task_seed(task: AssistTask) -> str:
-    return f"{task.campaign.seed or task.campaign_id}:{task.pk}"
-
-
-def _lock_user(user) -> None:
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    """The seed of the task's cuts: frozen on the task at its start (tasks from before that was
+    done derive it from the campaign, as they always did)."""
+    return task.cut_seed or f"{task.campaign.seed or task.campaign_id}:{task.pk}"
 
 
 def _lock_task(task_id: int) -> AssistTask:
-    task = AssistTask.objects.select_for_update().select_related("campaign").filter(pk=task_id).first()
-    if task is None:
+    rows = lock_shared(AssistTask.objects.select_related("campaign").filter(pk=task_id))
+    if not rows:
         raise _not_found()
-    return task
+    return rows[0]
 
 
 def _schedule_expiry(task: AssistTask) -> None:
@@ -136,7 +135,7 @@ def _grant_reward(*, task: AssistTask) -> None:
             metadata={"assist_task": task.pk, "campaign": campaign.pk},
         )
         return
-    order = Order.objects.select_for_update().select_related("product").get(pk=task.order_id)
+    order = Order.objects.select_related("product").get(pk=task.order_id)  # locked by the caller
     if order.status != Order.Status.AWAITING_ASSIST:
         return
     if order.product.kind in (Product.Kind.VOUCHER, Product.Kind.COUPON):
@@ -151,7 +150,7 @@ def _release_reward(*, task: AssistTask) -> None:
     """The task expired: cancel its reserved order and return the stock."""
     if task.order_id is None:
         return
-    order = Order.objects.select_for_update().get(pk=task.order_id)
+    order = lock_shared(Order.objects.filter(pk=task.order_id))[0]
     if order.status != Order.Status.AWAITING_ASSIST:
         return
     order.status, order.cancelled_at = Order.Status.CANCELLED, now()
@@ -169,6 +168,7 @@ def _expire(task: AssistTask) -> None:
 # -- services -----------------------------------------------------------------------------------
 
 
+@retry_on_conflict
 def assist_task_start(*, user, campaign_id: int) -> tuple[AssistTask, bool]:
     """Start a task of a campaign, or return the user's task of it that is still open.
 
@@ -189,12 +189,9 @@ def _assist_task_start(*, user, campaign_id: int) -> tuple[AssistTask, bool]:
     campaign = AssistCampaign.objects.select_related("product__level_required").filter(pk=campaign_id).first()
     if campaign is None or not campaign.is_active:
         raise _not_found()
-    _lock_user(user)  # a second tap waits here, then finds the first tap's task
-    existing = (
-        AssistTask.objects.select_for_update()
-        .filter(campaign=campaign, user=user, status=AssistTask.Status.OPEN)
-        .first()
-    )
+    lock_members(user)  # a second tap waits here, then finds the first tap's task
+    open_tasks = lock_shared(AssistTask.objects.filter(campaign=campaign, user=user, status=AssistTask.Status.OPEN))
+    existing = open_tasks[0] if open_tasks else None
     if existing is not None:
         if existing.expires_at > now():
             return existing, False
@@ -217,8 +214,11 @@ def _assist_task_start(*, user, campaign_id: int) -> tuple[AssistTask, bool]:
         start_price=start_price,
         floor_price=floor_price,
         current_price=start_price,
+        new_user_weight=2 if campaign.new_user_counts_double else 1,
         expires_at=now() + dt.timedelta(hours=campaign.time_limit_hours),
     )
+    task.cut_seed = f"{campaign.seed or campaign.pk}:{task.pk}"  # the seed tasks always used, now frozen
+    task.save(update_fields=["cut_seed"])
     if campaign.kind == AssistCampaign.Kind.ASSIST and campaign.reward_kind == AssistCampaign.RewardKind.PRODUCT:
         task.order = _reserve_reward(task=task, product=product)
         task.save(update_fields=["order"])
@@ -226,10 +226,14 @@ def _assist_task_start(*, user, campaign_id: int) -> tuple[AssistTask, bool]:
     return task, True
 
 
+@retry_on_conflict
 def assist_task_help(*, helper, task_id: int) -> AssistTask:
     """A friend helps, once. The help that reaches the required count completes the task."""
     with transaction.atomic():
-        _lock_user(helper)
+        starter = AssistTask.objects.select_related("user").filter(pk=task_id).first()
+        if starter is None:
+            raise _not_found()
+        lock_members(*referral_share_members(user=helper, sharer=starter.user))
         task = _lock_task(task_id)
         if task.user_id == helper.pk:
             raise ApplicationError("cannot_help_self", _("You cannot help your own task."), 409)
@@ -245,8 +249,16 @@ def assist_task_help(*, helper, task_id: int) -> AssistTask:
                 "help_limit_reached", _("You have helped as many times today as this campaign allows."), 409
             )
 
-        weight = 2 if campaign.new_user_counts_double and user_is_new(helper) else 1
+        weight = task.new_user_weight if user_is_new(helper) else 1
         weight = min(weight, task.required - task.progress)
+        completes = task.progress + weight == task.required
+        rewards_points = campaign.reward_kind == AssistCampaign.RewardKind.POINTS
+        grants = completes and campaign.kind == AssistCampaign.Kind.ASSIST
+        if grants and not rewards_points and task.order_id:
+            lock_shared(Order.objects.filter(pk=task.order_id))  # the reserved reward, before any account
+        accounts = (account_for_user(helper), account_for_user(task.user))
+        if grants and rewards_points:
+            accounts += (account_issuance(),)
         cut = 0
         if campaign.kind == AssistCampaign.Kind.BARGAIN:
             cuts = bargain_cuts(total=task.start_price - task.floor_price, slots=task.required, seed=_task_seed(task))
@@ -264,7 +276,8 @@ def assist_task_help(*, helper, task_id: int) -> AssistTask:
                 )
         except IntegrityError:
             raise ApplicationError("already_helped", _("You have already helped this task."), 409) from None
-        referral = referral_bind_via_share(user=helper, sharer=task.user)
+        referral = referral_bind_via_share(user=helper, sharer=task.user, also_lock=accounts)
+        ledger_lock(*accounts)
         if referral is not None:
             help_.referral = referral
             help_.save(update_fields=["referral"])
@@ -283,9 +296,11 @@ def assist_task_help(*, helper, task_id: int) -> AssistTask:
     return task
 
 
+@retry_on_conflict
 def assist_bargain_redeem(*, user, task_id: int, address: str = "", store_id: int | None = None) -> Order:
     """The starter buys a bargain's product at its current price, once. A second call returns the order."""
     with transaction.atomic():
+        lock_members(user)
         task = _lock_task(task_id)
         if task.user_id != user.pk or task.campaign.kind != AssistCampaign.Kind.BARGAIN:
             raise _not_found()
@@ -295,14 +310,11 @@ def assist_bargain_redeem(*, user, task_id: int, address: str = "", store_id: in
             return order
         if task.status not in (AssistTask.Status.OPEN, AssistTask.Status.COMPLETED) or task.expires_at <= now():
             raise _task_closed()
-        wallet, sink = wallet_and_sink_lock(user)
         order = order_place(
             user=user,
             product=Product.objects.select_related("level_required").get(pk=task.campaign.product_id),
             quantity=1,
             points=task.current_price,
-            wallet=wallet,
-            sink=sink,
             address=address.strip(),
             store_id=store_id,
             ledger_key=f"bargain:{task.pk}",
@@ -319,7 +331,8 @@ def assist_task_expire(*, task_id: int, force: bool = False, actor=None) -> bool
     stock. Anything else is left alone, so a task delivered twice or late changes nothing.
     Returns whether this call expired the task."""
     with transaction.atomic():
-        task = AssistTask.objects.select_for_update().select_related("campaign").filter(pk=task_id).first()
+        rows = lock_shared(AssistTask.objects.select_related("campaign").filter(pk=task_id))
+        task = rows[0] if rows else None
         if task is None or not _expirable(task):
             return False
         if not force and task.expires_at > now():

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from analytics.events import event_record
 from core.clock import now
+from core.locks import can_lock_members, lock_members
 from referral.codes import code_generate, touch_parse
 from referral.models import CODE_LENGTH, Channel, Referral, ReferralProfile, RewardRule, Scan
 from referral.selectors import channel_by_code, code_resolve
@@ -95,6 +96,32 @@ def _first_scan(*, user, code: str, profile: ReferralProfile | None, channel: Ch
     return Scan.objects.create(code=code, profile=profile, channel=channel, source=Scan.Source.LOGIN, user=user)
 
 
+def _inviter_chain(user_id: int) -> list[int]:
+    """The ids up the inviter chain of `user_id` (their inviter, the inviter's inviter...), bounded."""
+    chain, current = [], user_id
+    for _step in range(CYCLE_CHECK_DEPTH):
+        current = Referral.objects.filter(invitee_id=current).values_list("inviter_id", flat=True).first()
+        if current is None or current in chain or current == user_id:
+            break
+        chain.append(current)
+    return chain
+
+
+def referral_binding_members(*, user, inviter_id: int) -> list[int]:
+    """The members whose locks make binding `user` to `inviter_id` safe: both, and the inviter's
+    chain up to its top, so a binding that would close a loop through any of them waits for this
+    one and then sees it (two friends binding each other at the same moment, A->B and B->A)."""
+    return [user.pk, inviter_id, *_inviter_chain(inviter_id)]
+
+
+def referral_share_members(*, user, sharer) -> list[int]:
+    """The members a share action (joining a friend's group, helping a friend's task) locks first:
+    the user, and when the share may bind them to the sharer, the binding's members too."""
+    if user.pk == sharer.pk or not user_is_new(user) or Referral.objects.filter(invitee=user).exists():
+        return [user.pk]
+    return referral_binding_members(user=user, inviter_id=sharer.pk)
+
+
 def _would_cycle(*, inviter_id: int, invitee_id: int) -> bool:
     """Whether `invitee` is already up the inviter chain of `inviter` (binding would close a loop)."""
     seen = set()
@@ -111,18 +138,40 @@ def _would_cycle(*, inviter_id: int, invitee_id: int) -> bool:
     return True  # a chain this deep is refused rather than followed further
 
 
-def referral_bind_new_user(*, user, referral: str = "", channel: str = "") -> Referral | None:
+def referral_bind_new_user(*, user, referral: str = "", channel: str = "", also_lock: tuple = ()) -> Referral | None:
     """Attribute a user that this login has just created. Runs inside the login transaction.
 
     `referral` is a user's code, a channel's code or a scene (`r=<code>`, `c=<code>`, or both
     joined with `&`); `channel` a channel's code or scene. First touch wins: a user is bound once,
     never to themselves, never so that the chain of inviters loops. Whatever cannot be used is
     ignored: the login succeeds regardless. Gives the user their own referral profile.
+
+    The binding and its cycle check run under the member locks of the user, the inviter and the
+    inviter's chain (`referral_binding_members`), taken here unless the caller took them first;
+    `also_lock`: the accounts the caller posts to afterwards (see `referral_trigger`).
     """
+    with transaction.atomic():
+        return _bind(user=user, referral=referral, channel=channel, also_lock=also_lock)
+
+
+def _bind(*, user, referral: str, channel: str, also_lock: tuple) -> Referral | None:
     user_code, channel_code = touch_parse(referral, channel)
     inviter_profile, code_channel = code_resolve(user_code) if user_code else (None, None)
     channel_obj = channel_by_code(channel_code) if channel_code else None
     channel_obj = channel_obj or code_channel
+    inviter_id = inviter_profile.user_id if inviter_profile is not None else None
+    if inviter_id == user.pk:
+        inviter_profile = inviter_id = None  # never a self-invite
+    if inviter_id is not None:
+        # The members first, before any other row of this binding (profile, scan) is written.
+        members = referral_binding_members(user=user, inviter_id=inviter_id)
+        if can_lock_members(*members):
+            lock_members(*members)
+        else:
+            # The chain grew since the caller locked it (a race of bindings): first touch is
+            # best effort, so this one is skipped rather than checked without its locks.
+            logger.info("binding of user %s to %s skipped: the inviter chain changed", user.pk, inviter_id)
+            inviter_profile = inviter_id = None
 
     profile = referral_profile_ensure(user=user, channel=channel_obj)
     if channel_obj is not None and profile.channel_id is None:
@@ -138,10 +187,9 @@ def referral_bind_new_user(*, user, referral: str = "", channel: str = "") -> Re
         )
         ReferralProfile.objects.filter(pk=profile.pk, first_scan__isnull=True).update(first_scan=scan)
 
-    if inviter_profile is None:
+    if inviter_id is None:
         return None
-    inviter_id = inviter_profile.user_id
-    if inviter_id == user.pk or _would_cycle(inviter_id=inviter_id, invitee_id=user.pk):
+    if _would_cycle(inviter_id=inviter_id, invitee_id=user.pk):
         return None
     if Referral.objects.filter(invitee=user).exists():
         return None
@@ -156,7 +204,7 @@ def referral_bind_new_user(*, user, referral: str = "", channel: str = "") -> Re
     event_record(
         user=inviter_id, kind="invited", channel=channel_obj.code if channel_obj else "", ref=f"invitee:{user.pk}"
     )
-    referral_trigger(user=user, trigger=RewardRule.Trigger.REGISTERED)
+    referral_trigger(user=user, trigger=RewardRule.Trigger.REGISTERED, also_lock=also_lock)
     return bound
 
 
@@ -168,10 +216,11 @@ def user_is_new(user) -> bool:
     return user.date_joined >= now() - NEW_USER_WINDOW
 
 
-def referral_bind_via_share(*, user, sharer) -> Referral | None:
+def referral_bind_via_share(*, user, sharer, also_lock: tuple = ()) -> Referral | None:
     """A user new to the mini-program (registered within a day, no inviter yet) who joins a
     friend's group or helps a friend's task becomes that friend's invitee, through the ordinary
-    binding (first touch, no self-invite, no cycle, the registration rules)."""
+    binding (first touch, no self-invite, no cycle, the registration rules). The caller locked
+    `referral_share_members` first."""
     if user.pk == sharer.pk or not user_is_new(user):
         return None
     if Referral.objects.filter(invitee=user).exists():
@@ -179,4 +228,4 @@ def referral_bind_via_share(*, user, sharer) -> Referral | None:
     code = ReferralProfile.objects.filter(user=sharer).values_list("code", flat=True).first()
     if code is None:
         code = referral_profile_ensure(user=sharer).code
-    return referral_bind_new_user(user=user, referral=code)
+    return referral_bind_new_user(user=user, referral=code, also_lock=also_lock)

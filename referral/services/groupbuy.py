@@ -7,12 +7,18 @@ group in the same database transaction: the orders are fulfilled (vouchers issue
 goes to the sink. A group still open at its deadline fails: each member is refunded from escrow,
 the orders are cancelled and the stock returned.
 
-Lock order, everywhere: the offer row (opening only), the group row, then the orders, then the
-accounts (by id, as the ledger does), then the product row (a conditional UPDATE). The group row
-lock makes the last join and the expiry exclusive: exactly one outcome.
+Lock order (docs/concurrency.md): the member locks (the joiner; with a share binding, the leader
+and the leader's inviter chain too), then the offer row (opening only), the group row, the
+orders the last join fulfils, then the accounts (all of them in one go), then the product row (a
+conditional UPDATE). Every per-user check (already a member, new users only, the product's
+per-user limit, which mall orders and assist rewards share) runs under the joiner's member lock;
+the group row lock makes the last join and the expiry exclusive: exactly one outcome. The
+first-redemption rewards of the members a success fulfils run after commit, each in its member's
+own transaction.
 """
 
 import datetime as dt
+import functools
 import logging
 
 from django.db import IntegrityError, transaction
@@ -22,19 +28,18 @@ from django.utils.translation import gettext as _
 from analytics.events import event_record
 from core.clock import now, window_open
 from core.exceptions import ApplicationError
+from core.locks import lock_members, lock_shared, retry_on_conflict
 from points.models import Order, Product, Transaction
-from points.services.ledger import account_escrow, account_for_user, account_sink, ledger_post
+from points.services.ledger import account_escrow, account_for_user, account_sink, ledger_lock, ledger_post
 from points.services.mall import (
     coupons_issue,
-    order_is_first_redemption,
     out_of_stock,
     product_level_check,
     product_limit_check,
     product_on_sale,
-    referral_hook_call,
 )
 from referral.models import GroupBuyGroup, GroupBuyMember, GroupBuyOffer
-from referral.services.attribution import referral_bind_via_share
+from referral.services.attribution import referral_bind_via_share, referral_share_members
 
 logger = logging.getLogger(__name__)
 
@@ -97,14 +102,10 @@ def _add_member(*, group: GroupBuyGroup, user, product: Product) -> GroupBuyMemb
 
 
 def _succeed(*, group: GroupBuyGroup, product: Product) -> None:
-    """The group is full: fulfil every order and move the escrow to the sink."""
-    members = list(group.members.select_related("order").order_by("pk"))
-    orders = list(
-        Order.objects.select_for_update(of=("self",))
-        .select_related("user")
-        .filter(pk__in=[m.order_id for m in members])
-        .order_by("pk")
-    )
+    """The group is full: fulfil every order (the earlier members' locked by the caller, the last
+    one its own) and move the escrow to the sink."""
+    members = list(group.members.order_by("pk"))
+    orders = list(Order.objects.select_related("user").filter(pk__in=[m.order_id for m in members]).order_by("pk"))
     total = group.price * len(members)
     ledger_post(
         kind=Transaction.Kind.GROUPBUY,
@@ -123,20 +124,21 @@ def _succeed(*, group: GroupBuyGroup, product: Product) -> None:
         order.save(update_fields=["status", "fulfilled_at"])
     group.status, group.closed_at = GroupBuyGroup.Status.SUCCEEDED, moment
     group.save(update_fields=["status", "closed_at"])
-    # A member's first order is their first redemption: the referral rules on it apply now.
+    # Each order now stands as a redemption: its member's first-redemption rules apply, in the
+    # member's own transaction once this one commits (they are other members' reactions).
+    from points.tasks import redemption_referral_reward_task
+
     for order in orders:
         event_record(user=order.user, kind="redeemed", amount=order.points, ref=f"order:{order.pk}")
-        if order_is_first_redemption(order=order):
-            referral_hook_call("referral_trigger", user=order.user)
+        transaction.on_commit(functools.partial(redemption_referral_reward_task.delay, order.pk))
 
 
 def _fail(*, group: GroupBuyGroup, actor=None) -> int:
     """Refund every member from escrow, cancel their orders and return the stock. Returns how many."""
-    members = list(group.members.select_related("order__product").order_by("pk"))
-    orders = {
-        o.pk: o for o in Order.objects.select_for_update().filter(pk__in=[m.order_id for m in members]).order_by("pk")
-    }
+    members = list(group.members.select_related("order__product", "user").order_by("pk"))
+    orders = {o.pk: o for o in lock_shared(Order.objects.filter(pk__in=[m.order_id for m in members]))}
     escrow = account_escrow(group.pk)
+    ledger_lock(escrow, *(account_for_user(member.user) for member in members))
     moment = now()
     for member in members:
         refund = ledger_post(
@@ -160,10 +162,10 @@ def _fail(*, group: GroupBuyGroup, actor=None) -> int:
 
 
 def _lock_group(group_id: int) -> GroupBuyGroup:
-    group = GroupBuyGroup.objects.select_for_update().filter(pk=group_id).first()
-    if group is None:
+    rows = lock_shared(GroupBuyGroup.objects.filter(pk=group_id))
+    if not rows:
         raise _not_found()
-    return group
+    return rows[0]
 
 
 def _schedule_expiry(group: GroupBuyGroup) -> None:
@@ -176,10 +178,13 @@ def _schedule_expiry(group: GroupBuyGroup) -> None:
 # -- services -----------------------------------------------------------------------------------
 
 
+@retry_on_conflict
 @transaction.atomic
 def groupbuy_group_open(*, user, offer_id: int) -> GroupBuyGroup:
     """The leader opens a group of an offer and joins it as its first member."""
-    offer = GroupBuyOffer.objects.select_for_update().filter(pk=offer_id).first()
+    lock_members(user)
+    offers = lock_shared(GroupBuyOffer.objects.filter(pk=offer_id))
+    offer = offers[0] if offers else None
     if offer is None or not offer.is_active:
         raise _not_found()
     product = Product.objects.select_related("level_required").get(pk=offer.product_id)
@@ -205,9 +210,18 @@ def groupbuy_group_open(*, user, offer_id: int) -> GroupBuyGroup:
     return group
 
 
+def _new_users_only() -> ApplicationError:
+    return ApplicationError("new_users_only", _("Only new users may join this group-buy."), 403)
+
+
+@retry_on_conflict
 @transaction.atomic
 def groupbuy_group_join(*, user, group_id: int) -> GroupBuyGroup:
     """A friend joins through the share (scene `g=<id>`). The last join succeeds the group."""
+    leader = GroupBuyGroup.objects.select_related("leader").filter(pk=group_id).first()
+    if leader is None:
+        raise _not_found()
+    lock_members(*referral_share_members(user=user, sharer=leader.leader))
     group = _lock_group(group_id)
     if group.members.filter(user=user).exists():
         raise _already_member()
@@ -217,10 +231,15 @@ def groupbuy_group_join(*, user, group_id: int) -> GroupBuyGroup:
         raise _group_closed()  # past the deadline even if the expiry has not run yet
     offer = group.offer
     if offer.new_users_only and Order.objects.filter(user=user).exists():
-        raise ApplicationError("new_users_only", _("Only new users may join this group-buy."), 403)
+        raise _new_users_only()  # under the member lock: two groups joined at once cannot both pass
     product = Product.objects.select_related("level_required").get(pk=offer.product_id)
+    fills = group.member_count + 1 == group.group_size
+    if fills:  # the orders the success fulfils, before any account
+        lock_shared(Order.objects.filter(pk__in=group.members.values("order_id")))
+    accounts = (account_for_user(user), account_escrow(group.pk), account_sink() if fills else None)
+    referral_bind_via_share(user=user, sharer=group.leader, also_lock=accounts)
+    ledger_lock(*accounts)
     _add_member(group=group, user=user, product=product)
-    referral_bind_via_share(user=user, sharer=group.leader)
     if group.member_count == group.group_size:
         _succeed(group=group, product=product)
     return group
@@ -231,7 +250,8 @@ def groupbuy_group_expire(*, group_id: int, force: bool = False, actor=None) -> 
     manual refund). Whatever else (succeeded, already refunded, not yet due) is left alone, so a
     task delivered twice or late changes nothing. Returns whether this call refunded the group."""
     with transaction.atomic():
-        group = GroupBuyGroup.objects.select_for_update().filter(pk=group_id).first()
+        rows = lock_shared(GroupBuyGroup.objects.filter(pk=group_id))
+        group = rows[0] if rows else None
         if group is None or group.status != GroupBuyGroup.Status.OPEN:
             return False
         if not force and group.expires_at > now():

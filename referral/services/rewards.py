@@ -1,11 +1,13 @@
 """Invite rewards: triggers, caps, milestones, anti-fraud holds, review, clawback, flags.
 
-Lock order, everywhere: the issuance account, then the invitee's Referral row, then the inviter's
-ReferralProfile row, then wallets by id. Issuance comes first because every ledger posting locks
-it, and callers (the login, the phone verification) have usually posted already: taking it first
-here too means no referral transaction waits for a referral row while holding issuance against
-another that holds the row and waits for issuance. Every reward is a ledger transaction whose key
-names the referral, the rule and the role, so it is paid once however often a trigger fires.
+Lock order (docs/concurrency.md): the invitee's member lock (the caller's, or taken here), then
+the invitee's Referral row (only ever locked under that member lock, so it never waits), then the
+inviter's ReferralProfile row (shared by all of the inviter's invitees: it holds the caps, the
+velocity and the qualified count), then the accounts of every posting at once (issuance and both
+wallets, `ledger_lock`). A caller that posts points itself triggers first. Every reward is a
+ledger transaction whose key names the referral, the rule and the role, so it is paid once however
+often a trigger fires. What the inviter gets besides points (their own `invite_friend` task) is a
+reaction of another member: it runs after commit, in the inviter's own transaction.
 """
 
 import datetime as dt
@@ -19,8 +21,9 @@ from django.utils.translation import gettext as _
 from core.clock import local_today, now
 from core.db import fetch_prepared
 from core.exceptions import ApplicationError
+from core.locks import lock_members, lock_shared
 from points.models import Account, Transaction
-from points.services.ledger import account_for_user, account_issuance, ledger_post
+from points.services.ledger import account_for_user, account_issuance, ledger_lock, ledger_post
 from referral.models import FlagReason, Milestone, MilestoneAward, Referral, ReferralProfile, Reward, RewardRule
 from referral.selectors import referral_config, rules_active
 from referral.services.attribution import referral_profile_ensure
@@ -39,21 +42,22 @@ def milestone_key(*, milestone_id: int, inviter_id: int) -> str:
     return f"referral:milestone:{milestone_id}:{inviter_id}"
 
 
-def _lock_issuance() -> None:
-    issuance = account_issuance()
-    Account.objects.select_for_update().get(pk=issuance.pk)
-
-
 def _lock_referral(*, invitee_id: int) -> Referral | None:
-    if not Referral.objects.filter(invitee_id=invitee_id).exists():
-        return None
-    _lock_issuance()
-    return Referral.objects.select_for_update().filter(invitee_id=invitee_id).first()
+    """The invitee's referral, under the invitee's member lock (taken here if the caller has not)."""
+    lock_members(invitee_id)
+    rows = lock_shared(Referral.objects.filter(invitee_id=invitee_id))
+    return rows[0] if rows else None
 
 
 def _lock_profile(*, user) -> ReferralProfile:
     referral_profile_ensure(user=user)
-    return ReferralProfile.objects.select_for_update().get(user=user)
+    return lock_shared(ReferralProfile.objects.filter(user=user))[0]
+
+
+def _lock_wallets(*, referral: Referral, also: tuple = ()) -> None:
+    """Every account the rewards of `referral` may post to, in one go (level 3 of the order), with
+    `also`: the accounts the caller will post to after the rewards (a refund, a debit)."""
+    ledger_lock(account_issuance(), account_for_user(referral.inviter), account_for_user(referral.invitee), *also)
 
 
 def _credit(*, user, points: int, key: str, memo: str, metadata: dict) -> Transaction | None:
@@ -72,10 +76,12 @@ def _credit(*, user, points: int, key: str, memo: str, metadata: dict) -> Transa
 
 
 def _invite_task_complete(*, inviter) -> None:
-    """The points task for inviting a friend (`invite_friend`), when operators offer one."""
-    from points.services.tasks import task_complete_by_server
+    """The points task for inviting a friend (`invite_friend`), when operators offer one: the
+    inviter's own task, checked under the inviter's member lock, so it runs once this commits."""
+    from points.tasks import task_complete_by_server_task
 
-    task_complete_by_server(user=inviter, code="invite_friend")
+    inviter_id = inviter.pk
+    transaction.on_commit(lambda: task_complete_by_server_task.delay(inviter_id, "invite_friend"))
 
 
 def _milestones_award(*, profile: ReferralProfile) -> list[MilestoneAward]:
@@ -140,12 +146,17 @@ def _pay(*, reward: Reward, referral: Referral, profile: ReferralProfile) -> Non
 
 
 def _phone_already_counted(*, referral: Referral, invitee) -> bool:
-    """One phone number counts once: not the inviter's, not another account's, not another referral's."""
+    """One phone number counts once: not the inviter's (now or ever), not another account's (now
+    or ever: a number moved between accounts stays with the first), not another referral's."""
+    from core.models import VerifiedPhone
+
     phone = invitee.phone
     if referral.inviter.phone and referral.inviter.phone == phone:
         return True
     User = get_user_model()
     if User.objects.filter(phone=phone, phone_verified=True).exclude(pk=invitee.pk).exists():
+        return True
+    if VerifiedPhone.objects.filter(phone=phone).exclude(user=invitee).exists():
         return True
     if referral.counted_phone == phone:
         return False
@@ -185,7 +196,9 @@ def _inviter_points_after_caps(*, rule: RewardRule, inviter_id: int, today: dt.d
     return rule.inviter_points, False
 
 
-def _reward_decide(*, referral: Referral, rule: RewardRule, invitee) -> Reward | None:
+def _reward_decide(
+    *, referral: Referral, rule: RewardRule, invitee, source: str = "", also_lock: tuple = ()
+) -> Reward | None:
     today = local_today()
     if rule.requires_phone:
         if not (invitee.phone_verified and invitee.phone):
@@ -198,6 +211,7 @@ def _reward_decide(*, referral: Referral, rule: RewardRule, invitee) -> Reward |
                 status=Reward.Status.REJECTED,
                 reason=Reward.Reason.DUPLICATE_PHONE,
                 local_date=today,
+                source=source,
             )
             if rule.qualifies and referral.status == Referral.Status.REGISTERED:
                 referral.status = Referral.Status.REJECTED
@@ -217,12 +231,14 @@ def _reward_decide(*, referral: Referral, rule: RewardRule, invitee) -> Reward |
         invitee_points=rule.invitee_points,
         capped=capped,
         local_date=today,
+        source=source,
     )
     if hold:
         if rule.qualifies and referral.status == Referral.Status.REGISTERED:
             referral.status = Referral.Status.HELD
             referral.save(update_fields=["status"])
         return reward
+    _lock_wallets(referral=referral, also=also_lock)
     _pay(reward=reward, referral=referral, profile=profile)
     return reward
 
@@ -253,24 +269,28 @@ def referral_rewards_pending(*, user, trigger: str) -> bool:
     return bool(_rules_pending(referral=unlocked, trigger=trigger))
 
 
-def referral_trigger(*, user, trigger: str) -> list[Reward]:
+def referral_trigger(*, user, trigger: str, source: str = "", also_lock: tuple = ()) -> list[Reward]:
     """`user` (an invitee, or not) did `trigger`: apply every active rule for it, once each.
 
     Triggers: registered, phone_verified, first_checkin, first_redemption, first_visit. Callers
-    run it inside their own transaction (the login, the phone verification, the check-in...).
+    run it inside their own transaction (the login, the phone verification, the check-in...),
+    before they post points themselves, and name in `also_lock` the accounts they post to after
+    it (so every account is locked in one go); `source` says what earned it (`order:<id>`).
     Returns the rewards decided now (paid, held or rejected); none for a user nobody invited.
     """
     if not referral_rewards_pending(user=user, trigger=trigger):
         return []
     with transaction.atomic():
-        referral = _lock_referral(invitee_id=user.pk)
+        referral = _lock_referral(invitee_id=user.pk)  # the invitee's member lock first
         rules = _rules_pending(referral=referral, trigger=trigger)  # again, now under the locks
         if not rules:
             return []
         referral = Referral.objects.select_related("inviter", "invitee").get(pk=referral.pk)
         decided = []
         for rule in rules:
-            reward = _reward_decide(referral=referral, rule=rule, invitee=referral.invitee)
+            reward = _reward_decide(
+                referral=referral, rule=rule, invitee=referral.invitee, source=source, also_lock=also_lock
+            )
             if reward is not None:
                 decided.append(reward)
         return decided
@@ -280,9 +300,10 @@ def referral_trigger(*, user, trigger: str) -> list[Reward]:
 
 
 def _lock_held(*, reward: Reward) -> tuple[Referral, Reward]:
-    _lock_issuance()
-    referral = Referral.objects.select_for_update().select_related("inviter", "invitee").get(pk=reward.referral_id)
-    reward = Reward.objects.select_for_update().select_related("rule").get(pk=reward.pk)
+    invitee_id = Referral.objects.values_list("invitee_id", flat=True).get(pk=reward.referral_id)
+    _lock_referral(invitee_id=invitee_id)
+    referral = Referral.objects.select_related("inviter", "invitee").get(pk=reward.referral_id)
+    reward = lock_shared(Reward.objects.select_related("rule").filter(pk=reward.pk))[0]
     if reward.status != Reward.Status.HELD:
         raise ApplicationError("reward_not_held", _("This reward is not waiting for review."), 409)
     return referral, reward
@@ -297,6 +318,7 @@ def referral_reward_approve(*, reward: Reward, actor) -> Reward:
         reward.reviewed_by = actor
         reward.reviewed_at = now()
         reward.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+        _lock_wallets(referral=referral)
         _pay(reward=reward, referral=referral, profile=profile)
     return reward
 
@@ -321,11 +343,12 @@ def referral_reward_reject(*, reward: Reward, actor) -> Reward:
 
 
 def _claw(*, user, points: int, key: str, memo: str, metadata: dict) -> int:
-    """Take back up to `points` from `user`'s wallet (never below zero). Returns what was taken."""
+    """Take back up to `points` from `user`'s wallet (never below zero), the wallet already locked.
+    Returns what was taken."""
     if points <= 0:
         return 0
     account = account_for_user(user)
-    balance = Account.objects.select_for_update().get(pk=account.pk).balance
+    balance = Account.objects.values_list("balance", flat=True).get(pk=account.pk)
     take = min(points, balance)
     if take <= 0:
         return 0
@@ -339,30 +362,63 @@ def _claw(*, user, points: int, key: str, memo: str, metadata: dict) -> int:
     return take
 
 
-def referral_reward_clawback(*, user, trigger: str) -> list[Reward]:
+def referral_reward_clawback(
+    *,
+    user,
+    trigger: str,
+    source: str = "",
+    include_unsourced: bool = True,
+    also_lock: tuple = (),
+    before_claw=None,
+) -> list[Reward]:
     """Undo the rewards `user`'s referral earned by `trigger` (a first redemption later refunded).
 
-    Both roles' points are taken back, as far as each wallet allows. A referral that qualified
-    through such a reward, and through nothing else, is revoked and stops counting for the
-    inviter; milestone bonuses already paid stay paid.
+    Both roles' points are taken back, as far as each wallet allows; a reward still held for
+    review is rejected (the redemption it was for no longer stands, so approving it later would
+    create points for nothing). A referral that qualified through such a reward, and through
+    nothing else, is revoked and stops counting for the inviter; milestone bonuses already paid
+    stay paid. Runs under the invitee's member lock (the caller's, the cancelling customer's),
+    before the caller's own postings (`also_lock`, as for `referral_trigger`); `before_claw` is
+    called once every account is locked and before anything is taken back (a refund posts there,
+    so the points it returns can be clawed). With `source`, only
+    the rewards that this source earned, and those recorded without a source (from before sources
+    were recorded) when `include_unsourced`.
     """
     with transaction.atomic():
         referral = _lock_referral(invitee_id=user.pk)
         if referral is None:
+            if before_claw is not None:
+                before_claw()
             return []
-        rewards = list(
-            Reward.objects.select_for_update()
-            .select_related("rule")
-            .filter(referral=referral, rule__trigger=trigger, status=Reward.Status.PAID)
-            .order_by("pk")
+        rewards = Reward.objects.select_related("rule").filter(
+            referral=referral, rule__trigger=trigger, status__in=[Reward.Status.PAID, Reward.Status.HELD]
         )
+        if source:
+            rewards = rewards.filter(source__in=[source, ""] if include_unsourced else [source])
+        rewards = lock_shared(rewards)
         if not rewards:
+            if before_claw is not None:
+                before_claw()
             return []
+        held = [reward for reward in rewards if reward.status == Reward.Status.HELD]
+        for reward in held:
+            reward.status, reward.reason = Reward.Status.REJECTED, Reward.Reason.REFUNDED
+            reward.save(update_fields=["status", "reason"])
+        rewards = [reward for reward in rewards if reward.status == Reward.Status.PAID]
         referral = Referral.objects.select_related("inviter", "invitee").get(pk=referral.pk)
         profile = _lock_profile(user=referral.inviter)
-        # Lock both wallets in id order before reading their balances.
-        wallets = sorted([account_for_user(referral.inviter).pk, account_for_user(referral.invitee).pk])
-        list(Account.objects.filter(pk__in=wallets).order_by("pk").select_for_update())
+        if held and referral.status == Referral.Status.HELD:
+            still_held = referral.rewards.filter(status=Reward.Status.HELD, rule__qualifies=True).exists()
+            if not still_held:
+                referral.status = Referral.Status.REJECTED
+                referral.save(update_fields=["status"])
+        if not rewards:
+            if before_claw is not None:
+                before_claw()
+            return held
+        _lock_wallets(referral=referral, also=also_lock)  # both wallets, before their balances are read
+        if before_claw is not None:
+            before_claw()
         for reward in rewards:
             metadata = {"referral": referral.pk, "rule": reward.rule_id, "clawback": True}
             reward.inviter_clawed = _claw(
@@ -388,7 +444,7 @@ def referral_reward_clawback(*, user, trigger: str) -> list[Reward]:
             ReferralProfile.objects.filter(pk=profile.pk, qualified_count__gt=0).update(
                 qualified_count=F("qualified_count") - 1
             )
-    return rewards
+    return held + rewards
 
 
 # -- flags --------------------------------------------------------------------------------------

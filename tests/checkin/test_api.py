@@ -230,3 +230,71 @@ def test_subscribe_adds_a_reminder_credit(early_bird):
 def test_anonymous_callers_are_refused(early_bird, api_client):
     response = api_client.get("/api/challenges")
     assert (response.status_code, response.json()["code"]) == (401, "not_authenticated")
+
+
+def test_a_challenge_switched_off_mid_round_still_runs_that_round_for_those_enrolled():
+    """`is_active=False` stops new entries only: the enrolled check in, make up, see their round
+    and are paid; a newcomer no longer finds it, and once the round is over it is gone."""
+    challenge = MultiDayChallengeFactory(bonus=100)  # 03-02..03-06, 3 of 5 days, window 20:00-23:59
+    member, newcomer = UserFactory(), UserFactory()
+    fund(member, 100)
+    fund(newcomer, 100)
+    me, new = Caller(member), Caller(newcomer)
+    base = f"/api/challenges/{challenge.pk}"
+    with on(dt.date(2026, 3, 1)):
+        assert me.post(f"{base}/join", {"stake": 10}, format="json").status_code == 201
+
+    # The operator switches the challenge off once its round has started.
+    Challenge.objects.filter(pk=challenge.pk).update(is_active=False)
+
+    with on(dt.date(2026, 3, 2), 21):
+        response = me.post(f"{base}/checkin", {}, format="json")
+        assert response.status_code == 201, response.json()
+        detail = me.get(base)
+        assert detail.status_code == 200, detail.json()
+        assert detail.json()["today"]["checked_in"] is True and detail.json()["today"]["entry"]["checkins"] == 1
+        assert detail.json()["current_round"] is None  # no next round to join
+        assert [c["id"] for c in me.get("/api/challenges").json()["results"]] == [challenge.pk]
+        # A newcomer no longer finds it, and cannot join.
+        assert new.get("/api/challenges").json()["results"] == []
+        assert new.get(base).status_code == 404
+        response = new.post(f"{base}/join", {"stake": 10}, format="json")
+        assert (response.status_code, response.json()["code"]) == (409, "enrollment_closed")
+        response = new.post(f"{base}/checkin", {}, format="json")
+        assert (response.status_code, response.json()["code"]) == (404, "not_enrolled")
+    with on(dt.date(2026, 3, 4), 21):
+        response = me.post(f"{base}/makeup", {"date": "2026-03-03"}, format="json")
+        assert response.status_code == 201, response.json()
+        assert me.post(f"{base}/checkin", {}, format="json").status_code == 201
+
+    with on(dt.date(2026, 3, 7), 0, 10):
+        call_command("settle_rounds")
+    with on(dt.date(2026, 3, 7), 12):
+        mine = me.get("/api/me/entries").json()["results"]
+        assert (mine[0]["status"], mine[0]["payout"]) == ("won", 10 + 100)
+        rounds = me.get(f"{base}/rounds").json()["results"]
+        assert (rounds[0]["status"], rounds[0]["my_payout"]) == ("settled", 110)
+        # The round is over: the switched-off challenge leaves the member's list and page too.
+        assert me.get("/api/challenges").json()["results"] == []
+        assert me.get(base).status_code == 404
+    assert balance(member) == 100 - 10 - 20 + 110
+    assert ledger_audit().ok
+
+
+def test_a_daily_challenge_switched_off_after_joining_takes_the_check_in_it_staked_for(early_bird):
+    user = UserFactory()
+    fund(user, 100)
+    client = Caller(user)
+    base = f"/api/challenges/{early_bird.pk}"
+    with on(D):
+        assert client.post(f"{base}/join", {"stake": 10}, format="json").status_code == 201
+        Challenge.objects.filter(pk=early_bird.pk).update(is_active=False)
+    with on(D + dt.timedelta(days=1), 6, 30):
+        response = client.post(f"{base}/checkin", {}, format="json")
+        assert response.status_code == 201, response.json()
+        assert client.get(base).json()["today"]["checked_in"] is True
+        response = client.post(f"{base}/join", {"stake": 10}, format="json")  # tomorrow's round: none
+        assert (response.status_code, response.json()["code"]) == (409, "enrollment_closed")
+    with on(D + dt.timedelta(days=2), 0, 10):
+        call_command("settle_rounds")
+    assert balance(user) == 100 - 10 + 10 + 100

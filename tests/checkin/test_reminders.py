@@ -103,3 +103,12 @@ def test_credits_are_capped_and_need_a_known_template(challenge):
     with pytest.raises(ApplicationError) as info:
         subscribe_credit_add(user=user, template_id="other")
     assert info.value.code == "unknown_template"
+
+
+def test_a_challenge_switched_off_mid_round_still_reminds_those_enrolled(challenge, wechat):
+    user = enrolled(challenge)
+    challenge.is_active = False
+    challenge.save(update_fields=["is_active"])
+    subscribe_credit_add(user=user, template_id=TEMPLATE)  # still its template while the round runs
+    assert send() == 1
+    assert [m["openid"] for m in wechat.sent_messages] == [user.openid]

@@ -33,7 +33,7 @@ def test_every_message_has_a_chinese_translation():
     assert len(entries) > 30
     assert [msgid for msgid, msgstr in entries if not msgstr] == []
     assert "#, fuzzy" not in text
-    assert "msgstr[0] \"\"\n" not in text  # plural forms too
+    assert 'msgstr[0] ""\n' not in text  # plural forms too
 
 
 def test_messages_are_chinese_by_default_and_english_on_request():

@@ -9,7 +9,7 @@ from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
 from points.services.mall import coupon_verify, redemption_create
 from tests.factories import UserFactory
-from tests.mall.factories import ProductFactory, give_points
+from tests.mall.factories import ProductFactory, StoreFactory, give_points
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -96,8 +96,10 @@ def test_voucher_verified_once_under_concurrent_scans(roles):
     order = redemption_create(user=user, product_id=ProductFactory(price=10).pk)
     code = order.coupons.get().code
     staff = [StaffFactory() for _ in range(4)]
+    store = StoreFactory()
     for member in staff:
         member.groups.add(Group.objects.get(name=STORE_STAFF_GROUP))
+        store.staff.add(member)
 
     results = run_threads([lambda m=m: coupon_verify(code=code, staff=m) for m in staff])
 

@@ -34,7 +34,9 @@ def test_first_redemption_rewards_the_referral_and_cancelling_it_claws_back():
     assert ledger_audit().ok
 
 
-def test_a_group_buy_that_is_a_first_order_rewards_the_referral_when_the_group_succeeds():
+def test_a_group_buy_that_is_a_first_order_rewards_the_referral_when_the_group_succeeds(
+    django_capture_on_commit_callbacks,
+):
     from referral.services.groupbuy import groupbuy_group_join, groupbuy_group_open
     from tests.groupbuy.factories import GroupBuyOfferFactory
 
@@ -48,7 +50,10 @@ def test_a_group_buy_that_is_a_first_order_rewards_the_referral_when_the_group_s
     offer = GroupBuyOfferFactory(group_size=2, price=30)
 
     group = groupbuy_group_open(user=leader, offer_id=offer.pk)
-    groupbuy_group_join(user=friend, group_id=group.pk)  # the last seat: the group succeeds
+    # The last seat: the group succeeds, and each member's first-redemption rules run in that
+    # member's own transaction once the join commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        groupbuy_group_join(user=friend, group_id=group.pk)
 
     assert Reward.objects.get().referral.invitee_id == friend.pk
     assert wallet_balance(user=inviter) == 30

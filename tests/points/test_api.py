@@ -189,6 +189,23 @@ class TestSigninApi:
         assert response.json()["code"] == "invalid"
         assert "month" in response.json()["fields"]
 
+    @pytest.mark.parametrize(
+        "month", ["9999-12", "9999-01", "10000-01", "0001-01", "1999-12", "2101-01", "2026-13", "2026-00", "garbage"]
+    )
+    def test_calendar_month_out_of_range_is_400_not_500(self, client, month):
+        response = client.get(f"/api/points/signin/calendar?month={month}")
+
+        assert response.status_code == 400
+        assert response.json()["code"] == "invalid"
+        assert list(response.json()["fields"]) == ["month"]
+
+    @pytest.mark.parametrize("month", ["2000-01", "2100-12"])
+    def test_calendar_edge_months_of_the_range_answer(self, client, month):
+        response = client.get(f"/api/points/signin/calendar?month={month}")
+
+        assert response.status_code == 200
+        assert response.json() == {"days": [], "streak": 0}
+
     def test_makeup(self, client, member):
         grant(member, 50)
         with time_machine.travel(at(2026, 11, 22, 9), tick=False):

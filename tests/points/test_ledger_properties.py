@@ -1,6 +1,7 @@
-"""A Hypothesis state machine over the ledger with expiry on: random credits, spends, refunds,
-time passing and expiry. After every step the audit invariants hold, balances match a simple
-model, and a spend always takes the soonest-expiring lots first."""
+"""A Hypothesis state machine over the ledger: random credits, spends, refunds, batches, time
+passing, expiry, and POINTS_EXPIRY_ENABLED switched on and off at random. After every step the
+audit invariants hold, every wallet's lots hold exactly its balance, balances match a simple model,
+and a spend always takes the soonest-expiring lots first (those that never expire last)."""
 
 import datetime as dt
 import uuid
@@ -23,11 +24,20 @@ from core.exceptions import ApplicationError
 from points.models import Account, Lot, LotUse, Transaction
 from points.services.audit import ledger_audit
 from points.services.expiry import lots_expire
-from points.services.ledger import account_for_user, account_issuance, account_sink, ledger_post
+from points.services.ledger import (
+    Posting,
+    account_for_user,
+    account_issuance,
+    account_sink,
+    ledger_post,
+    ledger_post_batch,
+)
 from tests.factories import UserFactory
 
 
 class LedgerMachine(RuleBasedStateMachine):
+    settings = None  # pytest-django's `settings` fixture, set by the test: the machine toggles expiry
+
     def __init__(self):
         super().__init__()
         self.traveller = time_machine.travel(dt.datetime(2026, 1, 10, 12, tzinfo=dt.UTC), tick=False)
@@ -46,10 +56,15 @@ class LedgerMachine(RuleBasedStateMachine):
         self.counter += 1
         return f"{prefix}:{self.run_id}:{self.counter}"
 
-    @initialize()
-    def start(self):
+    @initialize(expiry_on=st.booleans())
+    def start(self, expiry_on):
+        self.settings.POINTS_EXPIRY_ENABLED = expiry_on
         account_issuance()
         account_sink()
+
+    @rule(on=st.booleans())
+    def switch_expiry(self, on):
+        self.settings.POINTS_EXPIRY_ENABLED = on
 
     @rule(who=st.integers(0, 2), amount=st.integers(1, 500))
     def credit(self, who, amount):
@@ -78,10 +93,42 @@ class LedgerMachine(RuleBasedStateMachine):
         self.spends.append((txn, user.pk, amount))
         # Soonest-expiring first: no lot expiring before the latest lot this spend touched has
         # anything left.
-        used = LotUse.objects.filter(entry__transaction=txn).select_related("lot")
-        if used:
-            latest = max(use.lot.expires_at for use in used)
-            assert not Lot.objects.filter(account=wallet, expires_at__lt=latest, remaining__gt=0).exists()
+        used = [use.lot for use in LotUse.objects.filter(entry__transaction=txn).select_related("lot")]
+        assert sum(use.amount for use in LotUse.objects.filter(entry__transaction=txn)) == amount
+        open_lots = Lot.objects.filter(account=wallet, remaining__gt=0)
+        if any(lot.expires_at is None for lot in used):
+            last_never = max(lot.pk for lot in used if lot.expires_at is None)
+            assert not open_lots.filter(expires_at__isnull=False).exists()
+            assert not open_lots.filter(expires_at__isnull=True, pk__lt=last_never).exists()
+        elif used:
+            latest = max(lot.expires_at for lot in used)
+            assert not open_lots.filter(expires_at__lt=latest).exists()
+
+    @rule(moves=st.lists(st.tuples(st.integers(0, 2), st.integers(-300, 300).filter(bool)), min_size=1, max_size=6))
+    def batch(self, moves):
+        """Credits and debits in one ledger_post_batch, a wallet possibly credited then debited."""
+        balances = dict(self.expected)
+        postings = []
+        for who, amount in moves:
+            wallet = account_for_user(self.users[who])
+            if amount > 0:
+                legs = [(account_issuance(), -amount), (wallet, amount)]
+            else:
+                legs = [(wallet, amount), (account_sink(), -amount)]
+            postings.append(Posting(key=self.key("batch"), legs=legs))
+            balances[self.users[who].pk] += amount
+        overdrawn = any(
+            sum(amount for w, amount in moves[: i + 1] if w == who) + self.expected[self.users[who].pk] < 0
+            for i, (who, _) in enumerate(moves)
+        )
+        try:
+            ledger_post_batch(kind="bulk_grant", postings=postings)
+        except ApplicationError as exc:
+            assert exc.code == "insufficient_points"
+            assert overdrawn
+            return
+        assert not overdrawn
+        self.expected = balances
 
     @precondition(lambda self: self.spends)
     @rule(pick=st.integers(0, 10_000), fraction=st.integers(1, 100))
@@ -104,6 +151,10 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(days=st.integers(1, 40))
     def time_passes_and_nightly_expiry_runs(self, days):
         self.clock.shift(dt.timedelta(days=days))
+        if not self.settings.POINTS_EXPIRY_ENABLED:
+            # Off, the job expires nothing; the lots keep their dates for when it is back on.
+            assert lots_expire() == 0
+            return
         overdue = {
             pk: sum(
                 Lot.objects.filter(account__user_id=pk, expires_at__lte=timezone.now()).values_list(
@@ -124,16 +175,22 @@ class LedgerMachine(RuleBasedStateMachine):
         assert report.ok, report.problems
 
     @invariant()
+    def every_wallets_lots_hold_its_balance(self):
+        for user in self.users:
+            lots = Lot.objects.filter(account__user=user).values_list("remaining", flat=True)
+            assert sum(lots) == account_for_user(user).balance
+
+    @invariant()
     def balances_match_the_model(self):
         for user in self.users:
             assert account_for_user(user).balance == self.expected[user.pk]
 
 
 @pytest.mark.django_db
-def test_ledger_state_machine(settings):
-    settings.POINTS_EXPIRY_ENABLED = True
+def test_ledger_state_machine(settings, monkeypatch):
     settings.POINTS_EXPIRY_RULE = "30"
-    run_state_machine_as_test(LedgerMachine, settings=hsettings(max_examples=25, stateful_step_count=25, deadline=None))
+    monkeypatch.setattr(LedgerMachine, "settings", settings)
+    run_state_machine_as_test(LedgerMachine, settings=hsettings(max_examples=40, stateful_step_count=30, deadline=None))
 
 
 @pytest.mark.django_db
@@ -166,12 +223,13 @@ def test_refund_restores_the_lots_its_spend_consumed(user, settings):
 
 
 @pytest.mark.django_db
-def test_expiry_is_off_by_default_and_creates_no_lots(user, settings):
+def test_expiry_is_off_by_default_and_its_lots_never_expire(user, settings):
     settings.POINTS_EXPIRY_ENABLED = False
     ledger_post(kind="task_reward", key="a", legs=[(account_issuance(), -50), (account_for_user(user), 50)])
 
-    assert not Lot.objects.exists()
-    assert lots_expire() == 0
+    assert list(Lot.objects.values_list("remaining", "expires_at")) == [(50, None)]
+    with time_machine.travel(dt.datetime(2099, 1, 1, tzinfo=dt.UTC), tick=False):
+        assert lots_expire() == 0
 
 
 @pytest.mark.django_db

@@ -32,7 +32,7 @@ def decode(png: bytes) -> list[str]:
     return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))]
 
 
-def test_invite_story_over_http(api_client, demo):
+def test_invite_story_over_http(api_client, demo, django_capture_on_commit_callbacks):
     alice = demo
     alice_client = client_for(alice)
     mine = alice_client.get("/api/referral/me").json()
@@ -50,7 +50,8 @@ def test_invite_story_over_http(api_client, demo):
     # Verifying the phone pays Alice once (rule 50 + the demo's invite_friend task 10), and the
     # friend their welcome.
     friend_before = me["points"]
-    verified = friend_client.post("/api/me/phone", {"code": "13800000123"}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):  # the inviter's task runs after commit
+        verified = friend_client.post("/api/me/phone", {"code": "13800000123"}, format="json")
     assert verified.status_code == 200, verified.json()
     friend_client.post("/api/me/phone", {"code": "13800000123"}, format="json")
     assert wallet_balance(user=alice) == alice_before + 50 + 10

@@ -4,6 +4,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from core.exceptions import ApplicationError
 from points.models import Transaction
 from points.selectors import wallet_balance
 from referral.models import MilestoneAward, Referral, ReferralConfig, ReferralProfile, Reward, RewardRule
@@ -86,17 +87,32 @@ def test_one_phone_number_counts_once_across_accounts(rule, inviter):
     phone = next_phone()
 
     verify_phone(first, phone)
-    verify_phone(second, phone)
+    with pytest.raises(ApplicationError) as refused:  # a verified number belongs to one account
+        verify_phone(second, phone)
 
+    assert refused.value.code == "phone_in_use" and refused.value.status == 409
     assert referral_points(inviter) == 50
-    rejected = Reward.objects.get(referral__invitee=second)
-    assert rejected.status == Reward.Status.REJECTED and rejected.reason == Reward.Reason.DUPLICATE_PHONE
-    assert Referral.objects.get(invitee=second).status == Referral.Status.REJECTED
+    assert not Reward.objects.filter(referral__invitee=second).exists()
+    second.refresh_from_db()
+    assert not second.phone_verified
 
 
-def test_the_inviters_own_phone_does_not_count(rule, inviter):
+def test_the_inviters_own_verified_phone_cannot_be_verified_by_the_friend(rule, inviter):
     phone = next_phone()
     verify_phone(inviter, phone)
+    friend = invite(inviter)
+
+    with pytest.raises(ApplicationError):
+        verify_phone(friend, phone)
+
+    assert referral_points(inviter) == 0
+    assert not Reward.objects.exists()
+
+
+def test_the_inviters_unverified_phone_does_not_count(rule, inviter):
+    phone = next_phone()
+    inviter.phone = phone  # typed in somewhere, never verified: the constraint does not hold it
+    inviter.save(update_fields=["phone"])
     friend = invite(inviter)
 
     verify_phone(friend, phone)
@@ -324,12 +340,14 @@ def test_leaderboard_ranks_by_qualified_invites_ties_to_the_earlier(rule):
     assert len(referral_leaderboard(user=c, limit=1)["entries"]) == 1
 
 
-def test_the_invite_task_is_completed_for_the_inviter(rule, inviter):
+def test_the_invite_task_is_completed_for_the_inviter(rule, inviter, django_capture_on_commit_callbacks):
     from points.models import PointsTask, TaskCompletion
 
     PointsTask.objects.create(code="invite_friend", title="邀请好友", points=10, frequency="unlimited")
 
-    verify_phone(invite(inviter))
+    # The inviter's own task is a reaction in the inviter's own transaction, once this one commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        verify_phone(invite(inviter))
 
     assert TaskCompletion.objects.filter(user=inviter, task__code="invite_friend").count() == 1
     assert referral_points(inviter) == 60

@@ -22,7 +22,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from checkin.models import Challenge
-from points.models import Account, Coupon, Order, Product, Transaction
+from points.models import Account, Coupon, Order, Product, Store, Transaction
 from points.services.mall import OPERATOR_GROUP, STORE_STAFF_GROUP, roles_seed
 from referral.models import AssistCampaign, AssistTask, GroupBuyGroup, GroupBuyOffer
 from tests.assist.factories import BargainCampaignFactory
@@ -123,6 +123,37 @@ def test_a_customer_cannot_verify_vouchers_in_store(alice, bob):
     assert state_fingerprint() == before
     coupon.refresh_from_db()
     assert coupon.status == Coupon.Status.UNUSED
+
+
+@pytest.mark.django_db
+def test_store_staff_verify_only_at_their_own_store(alice):
+    # Given a verifier on the demo store, a second store, and a verifier on no store at all
+    roles_seed()
+    verifiers = Group.objects.get(name=STORE_STAFF_GROUP)
+    mine, theirs = Store.objects.get(), Store.objects.create(name="别家门店")
+    staff, storeless = StaffFactory(), StaffFactory()
+    for member in (staff, storeless):
+        member.groups.add(verifiers)
+    mine.staff.add(staff)
+    coupon = Coupon.objects.filter(user=alice).first()
+    url = "/api/staff/coupons/verify"
+    staff_client, storeless_client = client_for(staff), client_for(storeless)
+    before = state_fingerprint()
+
+    elsewhere = staff_client.post(url, {"code": coupon.code, "store": theirs.pk}, format="json")
+    nowhere = [
+        storeless_client.post(url, {"code": coupon.code, **body}, format="json") for body in ({}, {"store": mine.pk})
+    ]
+
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (403, "not_your_store")
+    assert [(r.status_code, r.json()["code"]) for r in nowhere] == [(403, "no_store")] * 2
+    assert state_fingerprint() == before
+    coupon.refresh_from_db()
+    assert (coupon.status, coupon.store, coupon.verified_by) == (Coupon.Status.UNUSED, None, None)
+    at_mine = staff_client.post(url, {"code": coupon.code}, format="json")
+    assert at_mine.status_code == 200
+    coupon.refresh_from_db()
+    assert (coupon.status, coupon.store, coupon.verified_by) == (Coupon.Status.USED, mine, staff)
 
 
 # -- no phone, openid or unionid in any answer ---------------------------------------------------
