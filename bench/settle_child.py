@@ -70,6 +70,16 @@ def raw(round_id: int) -> dict:
         cur.execute(
             "UPDATE points_account a SET balance = a.balance + p.amount FROM bench_payout p WHERE a.id = p.account_id"
         )
+        # Every credit to a wallet forms a lot (points.services.ledger): one INSERT of lots from the
+        # entries just written (expiry off: they never expire).
+        cur.execute(
+            """
+            INSERT INTO points_lot (account_id, entry_id, amount, remaining, expires_at, created_at)
+            SELECT e.account_id, e.id, e.amount, e.amount, NULL, now()
+            FROM points_entry e WHERE e.transaction_id = %s
+            """,
+            [txn.pk],
+        )
         # The pool's leg, so the ledger stays balanced.
         total = sum(payouts.values())
         cur.execute(

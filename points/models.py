@@ -123,10 +123,11 @@ class Lot(models.Model):
     `expires_at` is fixed when the points are credited, empty (never) while expiry is off."""
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots")
-    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="lots")
+    # No index of its own: nothing looks a lot up by its entry (a use is looked up by its entry).
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="lots", db_index=False)
     amount = models.BigIntegerField(_("amount"))
     remaining = models.BigIntegerField(_("remaining"))
-    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True, db_index=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -141,7 +142,14 @@ class Lot(models.Model):
         indexes = [
             models.Index(
                 fields=["account", "expires_at", "id"], condition=Q(remaining__gt=0), name="points_lot_open_by_expiry"
-            )
+            ),
+            # The nightly job's: dated lots with points left. Lots that never expire (every credit
+            # while expiry is off) stay out of it.
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(remaining__gt=0, expires_at__isnull=False),
+                name="points_lot_due",
+            ),
         ]
 
 
