@@ -5,10 +5,13 @@ tests/core/test_tokens.py, 9 in tests/mall/test_vouchers.py, 10 in tests/points/
 11 (expiry lots) in tests/points; the mixed workload is tests/reliability/test_mixed_workload.py.
 """
 
+import datetime as dt
+import logging
 import threading
 
 import pytest
 from django.db import OperationalError, connection, transaction
+from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from core.locks import LockOrderError, lock_members, lock_shared, retry_on_conflict
@@ -30,11 +33,23 @@ from tests.mall.factories import ProductFactory, give_points
 from tests.referral.factories import RuleFactory, UserFactory, invite, next_phone, verify_phone
 
 
+class _LostRaces(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record.getMessage())
+
+
 def race(*calls) -> list[str]:
     """Start every call at the same moment, each in its own thread and connection; return each
-    one's outcome: "ok" or the code of the ApplicationError it raised. Anything else fails."""
+    one's outcome: "ok" or the code of the ApplicationError it raised. Anything else fails, and so
+    does a deadlock, even one the retry won: the lock order's goal is that none happen."""
     barrier = threading.Barrier(len(calls))
     outcomes, crashes = [], []
+    lost = _LostRaces()
+    logging.getLogger("core.locks").addHandler(lost)
 
     def worker(call):
         try:
@@ -53,8 +68,15 @@ def race(*calls) -> list[str]:
         thread.start()
     for thread in threads:
         thread.join()
+    logging.getLogger("core.locks").removeHandler(lost)
     assert crashes == []
+    assert lost.records == []  # no lost lock race (deadlock), no out-of-order lock logged
     return sorted(outcomes)
+
+
+def regular_user():
+    """A user who joined days ago: no share can bind them, so only the member lock is tested."""
+    return UserFactory(date_joined=timezone.now() - dt.timedelta(days=3))
 
 
 def live_orders(user, product) -> int:
@@ -74,7 +96,7 @@ def test_joining_two_groups_of_a_limit_one_product_at_once_makes_one_order(attem
     for leader in leaders:
         give_points(leader, 100)
     groups = [groupbuy_group_open(user=leader, offer_id=offer.pk) for leader in leaders]
-    buyer = UserFactory()
+    buyer = regular_user()
     give_points(buyer, 100)
 
     outcomes = race(*[lambda g=g: groupbuy_group_join(user=buyer, group_id=g.pk) for g in groups])
@@ -91,7 +113,7 @@ def test_joining_two_groups_of_a_limit_one_product_at_once_makes_one_order(attem
 def test_an_assist_reward_and_a_redemption_of_a_limit_one_product_at_once_make_one_order(attempt):
     product = ProductFactory(price=50, stock=10, per_user_limit=1)
     campaign = AssistCampaignFactory(reward_kind=AssistCampaign.RewardKind.PRODUCT, product=product)
-    user = UserFactory()
+    user = regular_user()
     give_points(user, 100)
 
     outcomes = race(
@@ -131,7 +153,7 @@ def test_a_group_join_and_a_redemption_of_a_limit_one_product_at_once_make_one_o
     leader = UserFactory()
     give_points(leader, 100)
     group = groupbuy_group_open(user=leader, offer_id=offer.pk)
-    buyer = UserFactory()
+    buyer = regular_user()
     give_points(buyer, 200)
 
     outcomes = race(
