@@ -66,10 +66,10 @@ def history_simulate(*, days: int, stdout=None, seed_value: int = 2026) -> dict:
     import time_machine
     from django.db import transaction
 
+    from accounts.services import user_login_wechat, user_verify_phone
     from checkin.models import Challenge
     from checkin.services import challenge_join, checkin_create
     from checkin.services.settlement import rounds_settle_due
-    from core.services import user_login_wechat, user_verify_phone
     from points.models import Product
     from points.services.ledger import account_for_user
     from points.services.mall import redemption_create

@@ -18,7 +18,7 @@ from checkin.services.challenges import (
 from checkin.services.leaderboards import EARLY, Board
 from core.clock import now
 from core.db import fetch_prepared
-from core.selectors import user_faces
+from core.faces import user_faces
 
 
 def _entries_running(user) -> QuerySet[Entry]:

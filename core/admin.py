@@ -26,7 +26,7 @@ class UserAdmin(DjangoUserAdmin):
     )
 
     def save_model(self, request, obj, form, change):
-        from core.services import user_faces_forget
+        from core.faces import user_faces_forget
 
         super().save_model(request, obj, form, change)
         if change:  # boards show the nickname and avatar from a cache

@@ -1,5 +1,7 @@
-"""Demo data (`seed_demo`): idempotent. Each app may have a `demo.py` with `seed(stdout)`; they run
-in the order of LOCAL_APPS, each in its own transaction."""
+"""Demo data (`seed_demo`): idempotent. Each app may have a `demo.py` with `seed(stdout)`, run in
+the order of LOCAL_APPS, each in its own transaction; then `seed_late(stdout)` where an app has
+one (the demo members log in once every app has set up its rules); `--history N` calls the
+`history_simulate(days, stdout)` an app offers. The foundation knows the apps only by name."""
 
 import importlib
 
@@ -8,7 +10,7 @@ from django.db import transaction
 
 from core.models import User
 
-LOCAL_APPS = ["core", "points", "checkin", "referral", "analytics"]
+LOCAL_APPS = ["core", "points", "checkin", "referral", "accounts", "analytics"]
 
 
 def local_app_modules(submodule: str) -> list:
@@ -23,9 +25,6 @@ def local_app_modules(submodule: str) -> list:
     return modules
 
 
-DEMO_USERS = [("demo-alice", "Alice 小艾"), ("demo-bob", "Bob 小博"), ("demo-carol", "Carol 小卡")]
-
-
 def seed_operator() -> User:
     operator, created = User.objects.get_or_create(
         username=settings.DEMO_OPERATOR_USERNAME,
@@ -37,23 +36,8 @@ def seed_operator() -> User:
     return operator
 
 
-def seed_users() -> list[User]:
-    from core.services import user_login_wechat, user_update_profile
-
-    users = []
-    for code, nickname in DEMO_USERS:
-        user, _ = user_login_wechat(code=code)
-        users.append(user_update_profile(user=user, nickname=nickname))
-    return users
-
-
 def seed(stdout=None) -> None:
     seed_operator()
-
-
-def seed_late(stdout=None) -> None:
-    """Demo users log in after every app set up its rules (welcome task, referral...)."""
-    seed_users()
 
 
 def seed_demo(*, stdout=None) -> None:
@@ -65,5 +49,14 @@ def seed_demo(*, stdout=None) -> None:
                 module.seed(stdout=stdout)
             if stdout is not None:
                 stdout.write(f"seeded: {module.__name__}")
-        with transaction.atomic():
-            seed_late(stdout=stdout)
+        for module in local_app_modules("demo"):
+            if hasattr(module, "seed_late"):
+                with transaction.atomic():
+                    module.seed_late(stdout=stdout)
+
+
+def demo_history(*, days: int, stdout=None) -> None:
+    """N days of simulated activity, from the apps that offer it."""
+    for module in local_app_modules("demo"):
+        if hasattr(module, "history_simulate"):
+            module.history_simulate(days=days, stdout=stdout)

@@ -5,10 +5,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.health import healthz
-from referral.views import referral_landing
 
 api_patterns = [
     path("", include("core.api.urls")),
+    path("", include("accounts.api.urls")),
     path("", include("points.api.urls")),
     path("", include("checkin.api.urls")),
     path("", include("referral.api.urls")),
@@ -20,7 +20,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
-    path("r/<str:code>", referral_landing, name="referral-landing"),
+    path("", include("referral.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

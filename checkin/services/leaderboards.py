@@ -367,7 +367,7 @@ class Board:
 
 def _redis_read(redis, challenge: Challenge, board: str, day, limit: int, user_id: int | None):
     """(rows, me, faces) in one round trip when the top rows of this version are cached."""
-    from core.selectors import user_faces
+    from core.faces import user_faces
 
     key = board_key(challenge.pk, board, day)
     # One round trip: the marker, the version, the cached top rows and the caller's rank together;

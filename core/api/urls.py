@@ -1,14 +1,7 @@
 from django.urls import path
 
-from core.api import slots, views
+from core.api import slots
 
 urlpatterns = [
-    path("auth/wechat/login", views.WeChatLoginApi.as_view(), name="auth-wechat-login"),
-    path("auth/refresh", views.RefreshApi.as_view(), name="auth-refresh"),
-    path("auth/staff/login", views.StaffLoginApi.as_view(), name="auth-staff-login"),
-    path("me", views.MeApi.as_view(), name="me"),
-    path("me/ping", views.MePingApi.as_view(), name="me-ping"),
-    path("me/phone", views.MePhoneApi.as_view(), name="me-phone"),
-    path("me/avatar", views.MeAvatarApi.as_view(), name="me-avatar"),
     path("slots/<slug:key>", slots.SlotDetailApi.as_view(), name="slot"),
 ]

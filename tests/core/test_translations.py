@@ -37,7 +37,7 @@ def test_every_message_has_a_chinese_translation():
 
 
 def test_messages_are_chinese_by_default_and_english_on_request():
-    from core.services import wechat_error_to_application_error
+    from accounts.services import wechat_error_to_application_error
     from core.wechat import WeChatError
 
     with translation.override("zh-hans"):

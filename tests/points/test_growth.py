@@ -7,8 +7,8 @@ import time_machine
 from hypothesis import given
 from hypothesis import strategies as st
 
+from accounts.selectors import user_profile
 from core.models import User
-from core.selectors import user_profile
 from points.models import GrowthEntry
 from points.selectors import growth_total, level_for, points_summary
 from points.services.growth import growth_add

@@ -200,7 +200,7 @@ def test_twenty_concurrent_completions_of_a_daily_task_give_one():
 
 @pytest.mark.django_db
 def test_registration_and_phone_verification_complete_their_server_tasks():
-    from core.services import user_login_wechat, user_verify_phone
+    from accounts.services import user_login_wechat, user_verify_phone
 
     PointsTaskFactory(code="welcome", frequency=F.ONCE, points=100, client_completable=False)
     PointsTaskFactory(code="phone_verified", frequency=F.ONCE, points=50, client_completable=False)
@@ -220,7 +220,7 @@ def test_registration_and_phone_verification_complete_their_server_tasks():
 
 @pytest.mark.django_db
 def test_registration_without_a_welcome_task_still_works():
-    from core.services import user_login_wechat
+    from accounts.services import user_login_wechat
 
     user, created = user_login_wechat(code="points-no-welcome")
 

@@ -2,7 +2,7 @@ import itertools
 
 import factory
 
-from core.services import user_verify_phone
+from accounts.services import user_verify_phone
 from referral.codes import scene_for_user
 from referral.models import Channel, Milestone, PosterTemplate, RewardRule
 from referral.services import referral_bind_new_user, referral_profile_ensure

@@ -1,7 +1,7 @@
 import pytest
 import time_machine
 
-from core.services import user_login_wechat
+from accounts.services import user_login_wechat
 from referral.codes import scene_for_channel, scene_for_user
 from referral.models import Referral, ReferralProfile, Scan
 from referral.services import referral_bind_new_user, referral_profile_ensure, referral_scan_record

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from accounts.services import user_verify_phone
 from core.exceptions import ApplicationError
 from core.models import User
-from core.services import user_verify_phone
 from points.models import Transaction
 from points.selectors import wallet_balance
 from referral.models import Reward

@@ -13,10 +13,10 @@ import pytest
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
+from accounts.services import user_phone_set
 from core.exceptions import ApplicationError
 from core.locks import LockOrderError, lock_members, lock_shared, retry_on_conflict
 from core.models import User
-from core.services import user_phone_set
 from points.models import Order
 from points.selectors import wallet_balance
 from points.services.audit import ledger_audit

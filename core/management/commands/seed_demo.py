@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from core.demo import seed_demo
+from core.demo import demo_history, seed_demo
 from core.jobs import beat_schedule_install
 
 
@@ -27,9 +27,7 @@ class Command(BaseCommand):
                 import time_machine  # noqa: F401
             except ImportError:
                 raise CommandError("--history needs time-machine: pip install -r requirements-dev.txt") from None
-            from analytics.demo import history_simulate
-
-            history_simulate(days=history, stdout=self.stdout)
+            demo_history(days=history, stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo ready; operator login {settings.DEMO_OPERATOR_USERNAME} / {settings.DEMO_OPERATOR_PASSWORD}"

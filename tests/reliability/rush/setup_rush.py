@@ -21,10 +21,10 @@ django.setup()
 import time_machine  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
+from accounts.services import user_login_wechat  # noqa: E402
 from checkin.models import Challenge  # noqa: E402
 from checkin.services import challenge_join  # noqa: E402
 from core.clock import local_today  # noqa: E402
-from core.services import user_login_wechat  # noqa: E402
 from points.models import Product  # noqa: E402
 from points.services.ledger import account_for_user, account_issuance, ledger_post  # noqa: E402
 

@@ -68,7 +68,7 @@ def test_upload_without_file_is_400(user_client):
 
 def test_a_board_shows_each_users_face_as_their_profile_does():
     """user_faces reads plain values for the boards: an uploaded avatar wins over a WeChat URL."""
-    from core.selectors import user_faces
+    from core.faces import user_faces
     from tests.factories import UserFactory
 
     uploaded = UserFactory(nickname="小王", avatar="avatars/x.png", avatar_url="https://wx.example/a.png")
@@ -82,8 +82,8 @@ def test_a_board_shows_each_users_face_as_their_profile_does():
 
 
 def test_a_changed_nickname_or_avatar_is_not_served_from_the_faces_cache(django_capture_on_commit_callbacks):
-    from core.selectors import user_faces
-    from core.services import user_set_avatar, user_update_profile
+    from accounts.services import user_set_avatar, user_update_profile
+    from core.faces import user_faces
     from tests.factories import UserFactory
 
     user = UserFactory(nickname="旧名")

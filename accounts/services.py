@@ -3,7 +3,6 @@
 import io
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from PIL import Image, UnidentifiedImageError
 
 from analytics.events import event_record
 from core.exceptions import ApplicationError
+from core.faces import user_faces_forget
 from core.locks import lock_members, retry_on_conflict
 from core.models import User, VerifiedPhone, generate_username
 from core.wechat import WeChatError, get_wechat_client
@@ -123,15 +123,6 @@ def user_phone_set(*, user: User, number: str) -> User:
     if first_time:
         user_phone_verified(user=user)
     return user
-
-
-def user_faces_forget(*, user_ids: list[int]) -> None:
-    """Drop the cached public faces (core.selectors.user_faces) of users whose nickname or avatar
-    changed, once the change commits (a read in between would cache the old face again)."""
-    from core.selectors import face_cache_key
-
-    keys = [face_cache_key(user_id) for user_id in user_ids]
-    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def user_update_profile(*, user: User, nickname: str | None = None, avatar_url: str | None = None) -> User:

@@ -1,29 +1,10 @@
-"""Reads about users."""
+"""The public faces of users (nickname, avatar URL) that boards and lists show, cached: read
+many at once, and forgotten when a profile changes."""
 
 from django.core.cache import cache
+from django.db import transaction
 
 from core.models import User
-from points.selectors import points_summary
-from referral.selectors import user_referral_fields
-
-
-def user_profile(*, user: User) -> dict:
-    """What `me` shows. Other apps' figures (points, level, referral) are joined in here."""
-    return {
-        "id": user.pk,
-        "nickname": user.nickname,
-        "avatar_url": user.display_avatar_url,
-        "phone_verified": user.phone_verified,
-        **points_summary(user=user),
-        **user_referral_fields(user=user),
-    }
-
-
-def user_ping(*, user_id: int) -> dict | None:
-    """The caller's id and nickname, read by primary key: the cheapest authenticated answer.
-    The benchmarks' baseline (docs/benchmarks.md)."""
-    return User.objects.filter(pk=user_id).values("id", "nickname").first()
-
 
 FACE_CACHE_TTL = 600  # seconds; a profile change forgets the face at once, the TTL only bounds a missed one
 _FACE_PREFIX = "faces:v1:"
@@ -48,3 +29,10 @@ def user_faces(*, user_ids: list[int]) -> dict[int, tuple[str, str]]:
         cache.set_many({face_cache_key(user_id): face for user_id, face in loaded.items()}, FACE_CACHE_TTL)
         faces.update(loaded)
     return faces
+
+
+def user_faces_forget(*, user_ids: list[int]) -> None:
+    """Drop the cached public faces (core.selectors.user_faces) of users whose nickname or avatar
+    changed, once the change commits (a read in between would cache the old face again)."""
+    keys = [face_cache_key(user_id) for user_id in user_ids]
+    transaction.on_commit(lambda: cache.delete_many(keys))

@@ -8,11 +8,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from core.api import serializers as s
+from accounts.api import serializers as s
+from accounts.selectors import user_ping, user_profile
+from accounts.services import user_login_wechat, user_set_avatar, user_update_profile, user_verify_phone
 from core.api.fields import StrictCharField
 from core.exceptions import ApplicationError
-from core.selectors import user_ping, user_profile
-from core.services import user_login_wechat, user_set_avatar, user_update_profile, user_verify_phone
 from core.tokens import refresh_token_rotate
 
 
