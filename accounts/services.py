@@ -17,7 +17,7 @@ from core.wechat import WeChatError, get_wechat_client
 from points.services.ledger import account_for_user, account_issuance
 from points.services.tasks import task_complete_by_server
 from referral.models import ReferralProfile
-from referral.services import referral_bind_new_user, referral_trigger
+from referral.services import referral_bind_new_user, referral_profile_ensure, referral_trigger
 
 AVATAR_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 AVATAR_STORED_SIZE = 512
@@ -68,9 +68,11 @@ def _user_login(*, session, referral: str, channel: str) -> tuple[User, bool]:
             user.set_unusable_password()
             user.save(update_fields=["password"])
             user_registered(user=user, referral=referral, channel=channel)
-        elif session.unionid and user.unionid != session.unionid:
-            user.unionid = session.unionid
-            user.save(update_fields=["unionid"])
+        else:
+            referral_profile_ensure(user=user)  # users from before referral existed get their code
+            if session.unionid and user.unionid != session.unionid:
+                user.unionid = session.unionid
+                user.save(update_fields=["unionid"])
     return user, created
 
 

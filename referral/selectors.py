@@ -99,17 +99,13 @@ def referral_of(*, user) -> Referral | None:
 
 def user_referral_fields(*, user) -> dict:
     """What `me` and the login answer show about referral: the user's code and who invited them.
-
-    Users who joined before referral existed get their code here, on first sight (once).
-    """
-    from referral.services import referral_profile_ensure
-
-    profile = ReferralProfile.objects.filter(user=user).first() or referral_profile_ensure(user=user)
+    A read only: every login gives the user a profile (accounts.services), so a code is there."""
+    code = ReferralProfile.objects.filter(user=user).values_list("code", flat=True).first() or ""
     referral = referral_of(user=user)
     invited_by = None
     if referral is not None:
         invited_by = {"id": referral.inviter_id, "nickname": referral.inviter.nickname}
-    return {"referral_code": profile.code, "invited_by": invited_by}
+    return {"referral_code": code, "invited_by": invited_by}
 
 
 def referral_leaderboard(*, user, limit: int = LEADERBOARD_DEFAULT_LIMIT) -> dict:

@@ -6,8 +6,9 @@
 - posters: composing and caching a user's poster
 """
 
-from referral.services.attribution import referral_bind_new_user, referral_profile_ensure, referral_scan_record
+from referral.services.attribution import referral_bind_new_user, referral_scan_record
 from referral.services.posters import referral_poster
+from referral.services.profiles import referral_profile_ensure
 from referral.services.rewards import (
     referral_flag_inactive_inviters,
     referral_profile_flag_set,

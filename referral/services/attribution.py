@@ -10,15 +10,13 @@ from django.db import IntegrityError, transaction
 from analytics.events import event_record
 from core.clock import now
 from core.locks import can_lock_members, lock_members
-from referral.codes import code_generate, touch_parse
-from referral.models import CODE_LENGTH, Channel, Referral, ReferralProfile, RewardRule, Scan
+from referral.codes import touch_parse
+from referral.models import Channel, Referral, ReferralProfile, RewardRule, Scan
 from referral.selectors import channel_by_code, code_resolve
+from referral.services.profiles import referral_profile_ensure
 
 logger = logging.getLogger(__name__)
 
-CODE_ATTEMPTS = 12
-# After this many collisions at one length, codes get one character longer.
-ATTEMPTS_PER_LENGTH = 4
 # A landing-page scan of the same code this recent may be the one that brought a new user.
 SCAN_ATTRIBUTION_WINDOW = dt.timedelta(hours=24)
 # The same browser opening the same link again within this window is one scan.
@@ -26,30 +24,6 @@ SCAN_DEDUPE_SECONDS = 600
 SCANS_PER_CLIENT_PER_HOUR = 60
 # How far up the inviter chain a cycle check looks (chains are short; this bounds the cost).
 CYCLE_CHECK_DEPTH = 100
-
-
-def referral_profile_ensure(*, user, channel: Channel | None = None) -> ReferralProfile:
-    """The user's referral profile, created with a fresh unique code on first use.
-
-    Codes are random; a collision (on the unique index) is retried with a new code, and after a
-    few collisions at one length the code grows by one character.
-    """
-    profile = ReferralProfile.objects.filter(user=user).first()
-    if profile is not None:
-        return profile
-    for attempt in range(CODE_ATTEMPTS):
-        code = code_generate(CODE_LENGTH + attempt // ATTEMPTS_PER_LENGTH)
-        if Channel.objects.filter(code=code).exists():
-            continue
-        try:
-            with transaction.atomic():
-                return ReferralProfile.objects.create(user=user, code=code, channel=channel)
-        except IntegrityError:
-            # Either the code is taken, or a concurrent request created this user's profile.
-            profile = ReferralProfile.objects.filter(user=user).first()
-            if profile is not None:
-                return profile
-    raise RuntimeError("no free referral code found")
 
 
 def _hash(text: str) -> str:

@@ -21,7 +21,7 @@ from core.wechat import WeChatError, get_wechat_client
 from referral import posters
 from referral.codes import scene_for_user, share_url_for
 from referral.models import PosterTemplate, ReferralProfile
-from referral.services.attribution import referral_profile_ensure
+from referral.services.profiles import referral_profile_ensure
 
 logger = logging.getLogger(__name__)
 

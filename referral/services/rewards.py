@@ -26,7 +26,7 @@ from points.models import Account, Transaction
 from points.services.ledger import account_for_user, account_issuance, ledger_lock, ledger_post
 from referral.models import FlagReason, Milestone, MilestoneAward, Referral, ReferralProfile, Reward, RewardRule
 from referral.selectors import referral_config, rules_active
-from referral.services.attribution import referral_profile_ensure
+from referral.services.profiles import referral_profile_ensure
 
 logger = logging.getLogger(__name__)
 

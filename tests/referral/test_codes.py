@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from referral import codes
 from referral.models import CODE_ALPHABET, CODE_LENGTH, SCENE_MAX_LENGTH, ReferralProfile
-from referral.services import attribution, referral_profile_ensure
+from referral.services import profiles, referral_profile_ensure
 from tests.referral.factories import ChannelFactory, UserFactory
 
 
@@ -39,7 +39,7 @@ def test_profile_is_created_once_per_user():
 def test_a_colliding_code_is_retried_with_another():
     taken = referral_profile_ensure(user=UserFactory()).code
     fresh = "ZZZZ999"
-    with mock.patch.object(attribution, "code_generate", side_effect=[taken, taken, fresh]) as generate:
+    with mock.patch.object(profiles, "code_generate", side_effect=[taken, taken, fresh]) as generate:
         profile = referral_profile_ensure(user=UserFactory())
 
     assert profile.code == fresh
@@ -49,7 +49,7 @@ def test_a_colliding_code_is_retried_with_another():
 @pytest.mark.django_db
 def test_a_code_equal_to_a_channel_code_is_not_given_to_a_user():
     ChannelFactory(code="ABCDEFG")
-    with mock.patch.object(attribution, "code_generate", side_effect=["ABCDEFG", "HJKMNPQ"]):
+    with mock.patch.object(profiles, "code_generate", side_effect=["ABCDEFG", "HJKMNPQ"]):
         profile = referral_profile_ensure(user=UserFactory())
 
     assert profile.code == "HJKMNPQ"
@@ -59,7 +59,7 @@ def test_a_code_equal_to_a_channel_code_is_not_given_to_a_user():
 def test_collisions_make_codes_longer_and_give_up_eventually():
     taken = referral_profile_ensure(user=UserFactory()).code
     with (
-        mock.patch.object(attribution, "code_generate", return_value=taken) as generate,
+        mock.patch.object(profiles, "code_generate", return_value=taken) as generate,
         pytest.raises(RuntimeError),
     ):
         referral_profile_ensure(user=UserFactory())
