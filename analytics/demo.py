@@ -22,7 +22,7 @@ HISTORY_CHANNELS = [("POSTER-MOMENTS", "朋友圈海报", "other"), ("SCHOOL-TAL
 
 
 def seed(stdout=None) -> None:
-    from points.models import Product
+    from mall.models import Product
 
     segment_config()
     voucher = Product.objects.filter(name="口腔检查预约券").first()
@@ -70,9 +70,9 @@ def history_simulate(*, days: int, stdout=None, seed_value: int = 2026) -> dict:
     from checkin.models import Challenge
     from checkin.services import challenge_join, checkin_create
     from checkin.services.settlement import rounds_settle_due
-    from points.models import Product
+    from mall.models import Product
+    from mall.services import redemption_create
     from points.services.ledger import account_for_user
-    from points.services.mall import redemption_create
     from points.services.signin import signin_create
     from referral.models import Channel, ReferralProfile
     from referral.services import referral_scan_record

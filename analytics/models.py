@@ -195,7 +195,7 @@ class AutomationRule(models.Model):
     action = models.CharField(_("action"), max_length=16, choices=Action.choices, default=Action.POINTS)
     points = models.PositiveIntegerField(_("points"), default=0)
     product = models.ForeignKey(
-        "points.Product",
+        "mall.Product",
         verbose_name=_("voucher product"),
         on_delete=models.PROTECT,
         null=True,

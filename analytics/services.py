@@ -73,7 +73,8 @@ def day_figures(day: dt.date, *, complete_until: dt.date) -> list[tuple[str, str
     """Every figure of `day` as (metric, dimension, label, value). Retention and the 7/30-day
     conversions count only days up to `complete_until` (the last finished day)."""
     from checkin.models import Settlement
-    from points.models import Account, Order, Transaction
+    from mall.models import Order
+    from points.models import Account, Transaction
     from points.models import Entry as LedgerEntry
     from referral.models import Channel, Referral, Scan
 
@@ -412,7 +413,7 @@ def _grant_points(*, rule: AutomationRule, user, period: int) -> None:
 
 def _grant_voucher(*, rule: AutomationRule, user, period: int) -> None:
     from core.locks import lock_members
-    from points.services.mall import order_place
+    from mall.services import order_place
 
     lock_members(user)  # the gift counts toward the product's per-user limit
     order_place(

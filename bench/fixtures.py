@@ -176,6 +176,6 @@ def buyers_fund(user_ids: list[int], points: int) -> None:
 
 
 def flash_product(stock: int):
-    from points.models import Product
+    from mall.models import Product
 
     return Product.objects.create(name="bench flash", kind=Product.Kind.COUPON, price=10, stock=stock, is_active=True)

@@ -444,7 +444,7 @@ def raw_flash(product_id: int, *, concurrency: int, connections: int, seconds: f
 
 def bench_redeem(cfg, user_ids) -> list[Figure]:
     from bench import fixtures
-    from points.models import Coupon, Order, Product
+    from mall.models import Coupon, Order, Product
 
     buyers = user_ids[-cfg["buyers"] - cfg["poster_users"] : -cfg["poster_users"]]
     log(f"flash redemption: {len(buyers)} buyers, stock {cfg['flash_stock']}")

@@ -10,6 +10,7 @@ api_patterns = [
     path("", include("core.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("points.api.urls")),
+    path("", include("mall.api.urls")),
     path("", include("checkin.api.urls")),
     path("", include("referral.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

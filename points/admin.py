@@ -248,6 +248,3 @@ class GrowthAdmin(ReadOnlyAdmin):
     list_display = ("user", "total")
     search_fields = ("user__nickname", "user__phone")
     list_select_related = ("user",)
-
-
-from points import admin_mall  # noqa: E402, F401  the points mall

@@ -17,13 +17,6 @@ def audit_ledger_task() -> str:
 
 
 @shared_task(acks_late=True)
-def expire_coupons_task() -> int:
-    from points.services.mall import coupons_expire
-
-    return coupons_expire()
-
-
-@shared_task(acks_late=True)
 def task_complete_by_server_task(user_id: int, code: str) -> bool:
     """A member's task completed as the reaction to someone else's action (an invitee qualifying
     its inviter): in the member's own transaction, under their lock. Idempotent per period."""
@@ -32,12 +25,3 @@ def task_complete_by_server_task(user_id: int, code: str) -> bool:
 
     user = User.objects.filter(pk=user_id).first()
     return user is not None and task_complete_by_server(user=user, code=code) is not None
-
-
-@shared_task(acks_late=True)
-def redemption_referral_reward_task(order_id: int) -> None:
-    """An order that came to stand as a redemption in someone else's transaction (a group-buy's
-    success): its owner's first-redemption referral rules, under the owner's member lock."""
-    from points.services.mall import redemption_referral_reward_apply
-
-    redemption_referral_reward_apply(order_id=order_id)

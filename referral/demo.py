@@ -1,7 +1,7 @@
 """Demo referral setup: the phone-verified rule (inviter 50, invitee 20) with a milestone ladder,
 the default poster template (generated background) and a front-desk channel. Idempotent."""
 
-from points.models import Product
+from mall.models import Product
 from referral.models import (
     AssistCampaign,
     Channel,
@@ -51,7 +51,7 @@ DEMO_GROUPBUY_PRODUCT = "洗牙体验券"
 
 
 def seed_groupbuy(stdout=None) -> None:
-    """A group-buy of the voucher 洗牙体验券 (made by points.demo.seed_mall): 3 people, 30 points, 24 hours."""
+    """A group-buy of the voucher 洗牙体验券 (made by mall.demo): 3 people, 30 points, 24 hours."""
     product = Product.objects.filter(name=DEMO_GROUPBUY_PRODUCT).order_by("pk").first()
     if product is None:
         if stdout is not None:

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from points.api import views
 
@@ -10,4 +10,3 @@ urlpatterns = [
     path("points/signin/calendar", views.SigninCalendarApi.as_view(), name="points-signin-calendar"),
     path("points/signin/makeup", views.SigninMakeupApi.as_view(), name="points-signin-makeup"),
 ]
-urlpatterns += [path("", include("points.api.mall_urls"))]

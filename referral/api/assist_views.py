@@ -4,9 +4,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.pagination import Pagination
-from points.api.mall_serializers import OrderOutput
-from points.api.mall_views import PAGE_PARAMETERS
-from points.selectors_mall import order_for
+from mall.api.serializers import OrderOutput
+from mall.api.views import PAGE_PARAMETERS
+from mall.selectors import order_for
 from referral.api import assist_serializers as s
 from referral.models import AssistCampaign, AssistTask
 from referral.selectors_assist import (

@@ -31,7 +31,7 @@ class AssistCampaign(models.Model):
     reward_kind = models.CharField(_("reward"), max_length=16, choices=RewardKind.choices, default=RewardKind.POINTS)
     reward_points = models.PositiveIntegerField(_("reward points"), default=0)
     product = models.ForeignKey(
-        "points.Product",
+        "mall.Product",
         verbose_name=_("product"),
         on_delete=models.PROTECT,
         null=True,
@@ -126,7 +126,7 @@ class AssistTask(models.Model):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     order = models.OneToOneField(
-        "points.Order", verbose_name=_("order"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "mall.Order", verbose_name=_("order"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reward_transaction = models.OneToOneField(
         "points.Transaction",

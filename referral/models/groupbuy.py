@@ -13,7 +13,7 @@ class GroupBuyOffer(models.Model):
     gets the product at `price` points."""
 
     product = models.ForeignKey(
-        "points.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="groupbuy_offers"
+        "mall.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="groupbuy_offers"
     )
     group_size = models.PositiveSmallIntegerField(_("group size"), default=3)
     price = models.BigIntegerField(_("group price (points)"))
@@ -100,7 +100,7 @@ class GroupBuyMember(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="groupbuy_joins"
     )
     order = models.OneToOneField(
-        "points.Order", verbose_name=_("order"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "mall.Order", verbose_name=_("order"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     transaction = models.ForeignKey(
         "points.Transaction",

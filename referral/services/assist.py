@@ -33,15 +33,16 @@ from analytics.events import event_record
 from core.clock import local_today, now, window_open
 from core.exceptions import ApplicationError
 from core.locks import lock_members, lock_shared, retry_on_conflict
-from points.models import Order, Product, Transaction
-from points.services.ledger import account_for_user, account_issuance, ledger_lock, ledger_post
-from points.services.mall import (
+from mall.models import Order, Product
+from mall.services import (
     coupons_issue,
     order_place,
     out_of_stock,
     product_level_check,
     product_limit_check,
 )
+from points.models import Transaction
+from points.services.ledger import account_for_user, account_issuance, ledger_lock, ledger_post
 from referral.models import AssistCampaign, AssistHelp, AssistTask
 from referral.services.attribution import referral_bind_via_share, referral_share_members, user_is_new
 

@@ -29,15 +29,16 @@ from analytics.events import event_record
 from core.clock import now, window_open
 from core.exceptions import ApplicationError
 from core.locks import lock_members, lock_shared, retry_on_conflict
-from points.models import Order, Product, Transaction
-from points.services.ledger import account_escrow, account_for_user, account_sink, ledger_lock, ledger_post
-from points.services.mall import (
+from mall.models import Order, Product
+from mall.services import (
     coupons_issue,
     out_of_stock,
     product_level_check,
     product_limit_check,
     product_on_sale,
 )
+from points.models import Transaction
+from points.services.ledger import account_escrow, account_for_user, account_sink, ledger_lock, ledger_post
 from referral.models import GroupBuyGroup, GroupBuyMember, GroupBuyOffer
 from referral.services.attribution import referral_bind_via_share, referral_share_members
 
@@ -126,7 +127,7 @@ def _succeed(*, group: GroupBuyGroup, product: Product) -> None:
     group.save(update_fields=["status", "closed_at"])
     # Each order now stands as a redemption: its member's first-redemption rules apply, in the
     # member's own transaction once this one commits (they are other members' reactions).
-    from points.tasks import redemption_referral_reward_task
+    from mall.tasks import redemption_referral_reward_task
 
     for order in orders:
         event_record(user=order.user, kind="redeemed", amount=order.points, ref=f"order:{order.pk}")

@@ -6,7 +6,8 @@ from django.db import connection
 from analytics.models import AutomationGrant, AutomationRule
 from analytics.services import automation_period, automation_run, automation_targets, segments_compute
 from checkin.models import SubscribeCredit
-from points.models import Coupon, Transaction
+from mall.models import Coupon
+from points.models import Transaction
 from points.services.audit import ledger_audit
 from points.services.ledger import account_for_user
 from tests.analytics.conftest import day

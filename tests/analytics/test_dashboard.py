@@ -106,7 +106,7 @@ def test_dry_run_page_and_run_now(history, operator_client):
 def test_the_operator_role_sees_the_dashboard_and_runs_automations(history):
     from django.contrib.auth.models import Group
 
-    from points.services.mall import OPERATOR_GROUP, roles_seed
+    from mall.services import OPERATOR_GROUP, roles_seed
 
     roles_seed()
     operator = StaffFactory()

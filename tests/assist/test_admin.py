@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from points.models import Order
+from mall.models import Order
 from referral.models import AssistCampaign, AssistTask
 from referral.services.assist import assist_task_help, assist_task_start
 from tests.assist.factories import AssistCampaignFactory, ProductFactory

@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from core.clock import now
-from points.models import Order
+from mall.models import Order
 from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
 from referral.models import AssistCampaign, AssistTask
@@ -21,7 +21,7 @@ def old_user():
 
 @pytest.fixture
 def demo_campaign():
-    from points.demo import seed_mall
+    from mall.demo import seed_mall
     from referral.demo import seed_assist
 
     seed_mall()

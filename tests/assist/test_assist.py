@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from core.clock import now
 from core.exceptions import ApplicationError
 from core.jobs import all_jobs
-from points.models import Coupon, Order, Transaction
+from mall.models import Coupon, Order
+from points.models import Transaction
 from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
 from referral.models import AssistHelp, AssistTask, Referral
@@ -205,7 +206,7 @@ def test_a_product_reward_respects_stock_and_the_per_user_limit():
 
 
 def test_a_waiting_reward_order_cannot_be_cancelled_by_its_owner():
-    from points.services.mall import redemption_cancel
+    from mall.services import redemption_cancel
 
     campaign, _product = product_campaign()
     starter = old_user()
@@ -215,7 +216,7 @@ def test_a_waiting_reward_order_cannot_be_cancelled_by_its_owner():
 
 
 def test_a_fulfilled_reward_voucher_cancels_without_a_refund():
-    from points.services.mall import redemption_cancel
+    from mall.services import redemption_cancel
 
     campaign, product = product_campaign(helpers_required=1)
     starter = old_user()

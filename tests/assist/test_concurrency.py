@@ -6,7 +6,8 @@ import pytest
 import time_machine
 
 from core.clock import now
-from points.models import Order, Transaction
+from mall.models import Order
+from points.models import Transaction
 from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
 from referral.models import AssistHelp, AssistTask

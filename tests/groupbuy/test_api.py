@@ -5,7 +5,8 @@ import time_machine
 from django.core.management import call_command
 
 from core.jobs import all_jobs
-from points.models import Order, Transaction
+from mall.models import Order
+from points.models import Transaction
 from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
 from points.services.ledger import account_escrow
@@ -25,7 +26,7 @@ def rich_client(points=100):
 
 @pytest.fixture
 def demo_offer():
-    from points.demo import seed_mall
+    from mall.demo import seed_mall
     from referral.demo import seed_groupbuy
 
     seed_mall()

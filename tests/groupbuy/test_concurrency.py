@@ -4,7 +4,8 @@ import pytest
 from django.db import connection
 
 from core.exceptions import ApplicationError
-from points.models import Order, Transaction
+from mall.models import Order
+from points.models import Transaction
 from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
 from points.services.ledger import account_escrow

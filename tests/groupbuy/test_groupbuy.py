@@ -6,11 +6,12 @@ from django.db.models import Sum
 
 from core.clock import now
 from core.exceptions import ApplicationError
-from points.models import Account, Coupon, Order, Product, Transaction
+from mall.models import Coupon, Order, Product
+from mall.services import redemption_cancel, redemption_create
+from points.models import Account, Transaction
 from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
 from points.services.ledger import account_escrow, account_sink
-from points.services.mall import redemption_cancel, redemption_create
 from referral.models import GroupBuyGroup, GroupBuyMember, Referral
 from referral.services.groupbuy import (
     groupbuy_group_expire,

@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from points.services.mall import OPERATOR_GROUP, STORE_STAFF_GROUP, roles_seed
+from mall.services import OPERATOR_GROUP, STORE_STAFF_GROUP, roles_seed
 from tests.factories import StaffFactory
 from tests.mall.factories import StoreFactory
 

@@ -1,6 +1,6 @@
 import factory
 
-from points.models import Product, Store
+from mall.models import Product, Store
 from points.services.ledger import account_for_user, account_issuance, ledger_post
 
 

@@ -3,11 +3,11 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from core.models import Slot, SlotItem
-from points.demo import seed_mall
-from points.models import Coupon, Order, Product, StockLog, Store
+from mall.demo import seed_mall
+from mall.models import Coupon, Order, Product, StockLog, Store
+from mall.services import redemption_create
 from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
-from points.services.mall import redemption_create
 from tests.factories import UserFactory
 from tests.mall.factories import ProductFactory, give_points
 
@@ -29,16 +29,16 @@ def order_for_new_user(product, **kwargs):
 @pytest.mark.parametrize(
     "url",
     [
-        "/admin/points/product/",
-        "/admin/points/product/add/",
-        "/admin/points/order/",
-        "/admin/points/coupon/",
-        "/admin/points/stocklog/",
-        "/admin/points/store/",
+        "/admin/mall/product/",
+        "/admin/mall/product/add/",
+        "/admin/mall/order/",
+        "/admin/mall/coupon/",
+        "/admin/mall/stocklog/",
+        "/admin/mall/store/",
         "/admin/core/slot/",
         "/admin/core/slot/add/",
-        "/admin/points/product/?stock_level=low",
-        "/admin/points/order/?status__exact=created",
+        "/admin/mall/product/?stock_level=low",
+        "/admin/mall/order/?status__exact=created",
     ],
 )
 def test_operator_pages_load(operator_client, url):
@@ -54,8 +54,8 @@ def test_operator_edits_product_and_slot_pages(operator_client):
     order_for_new_user(product, address="addr")
     slot = Slot.objects.get(key="home_banner")
     for url in (
-        reverse("admin:points_product_change", args=[product.pk]),
-        reverse("admin:points_order_change", args=[Order.objects.get().pk]),
+        reverse("admin:mall_product_change", args=[product.pk]),
+        reverse("admin:mall_order_change", args=[Order.objects.get().pk]),
         reverse("admin:core_slot_change", args=[slot.pk]),
     ):
         assert operator_client.get(url).status_code == 200
@@ -66,13 +66,13 @@ def test_low_stock_filter(operator_client):
     ProductFactory(name="库存告急牙刷", stock=2, low_stock_threshold=5)
     ProductFactory(name="库存充足牙膏", stock=50, low_stock_threshold=5)
     ProductFactory(name="无限量体验券", stock=None)
-    body = operator_client.get("/admin/points/product/?stock_level=low").content.decode()
+    body = operator_client.get("/admin/mall/product/?stock_level=low").content.decode()
     assert "库存告急牙刷" in body and "库存充足牙膏" not in body and "无限量体验券" not in body
 
 
 def test_stock_edit_is_logged(operator_client, operator):
     product = ProductFactory(name="牙线", stock=5, price=10, kind=Product.Kind.VOUCHER)
-    url = reverse("admin:points_product_change", args=[product.pk])
+    url = reverse("admin:mall_product_change", args=[product.pk])
     form = {
         "name": "牙线",
         "description": "",
@@ -100,7 +100,7 @@ def test_stock_edit_is_logged(operator_client, operator):
 def test_fulfil_and_cancel_actions(operator_client):
     product = ProductFactory(kind=Product.Kind.PHYSICAL, price=100, stock=3)
     first, second = order_for_new_user(product, address="a"), order_for_new_user(product, address="b")
-    changelist = reverse("admin:points_order_changelist")
+    changelist = reverse("admin:mall_order_changelist")
     operator_client.post(changelist, {"action": "fulfil_orders", "_selected_action": [first.pk]})
     first.refresh_from_db()
     assert first.status == Order.Status.FULFILLED
@@ -116,9 +116,9 @@ def test_store_staff_sees_orders_but_cannot_edit_products(client, store_staff):
     store_staff.is_staff = True
     store_staff.save()
     client.force_login(store_staff)
-    assert client.get("/admin/points/order/").status_code == 200
-    assert client.get("/admin/points/coupon/").status_code == 200
-    assert client.get("/admin/points/product/add/").status_code == 403
+    assert client.get("/admin/mall/order/").status_code == 200
+    assert client.get("/admin/mall/coupon/").status_code == 200
+    assert client.get("/admin/mall/product/add/").status_code == 403
 
 
 def test_slot_admin_save_clears_cache(operator_client, api_client):

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from core.models import Slot, SlotItem
 from core.slots import slot_save
-from points.models import Coupon, Order, Product
+from mall.models import Coupon, Order, Product
 from points.selectors import wallet_balance
 from tests.conftest import client_for
 from tests.factories import UserFactory

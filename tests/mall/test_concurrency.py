@@ -4,10 +4,11 @@ import pytest
 from django.db import connection
 
 from core.exceptions import ApplicationError
-from points.models import Account, Coupon, Order, Transaction
+from mall.models import Coupon, Order
+from mall.services import coupon_verify, redemption_create
+from points.models import Account, Transaction
 from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
-from points.services.mall import coupon_verify, redemption_create
 from tests.factories import UserFactory
 from tests.mall.factories import ProductFactory, StoreFactory, give_points
 
@@ -88,7 +89,7 @@ def test_same_idempotency_key_at_once_gives_one_order():
 def test_voucher_verified_once_under_concurrent_scans(roles):
     from django.contrib.auth.models import Group
 
-    from points.services.mall import STORE_STAFF_GROUP
+    from mall.services import STORE_STAFF_GROUP
     from tests.factories import StaffFactory
 
     user = UserFactory()
@@ -111,8 +112,8 @@ def test_voucher_verified_once_under_concurrent_scans(roles):
 def test_twenty_new_users_race_for_the_demo_voucher_over_http():
     from django.urls import reverse
 
-    from points.demo import seed_mall
-    from points.models import Product
+    from mall.demo import seed_mall
+    from mall.models import Product
     from tests.conftest import client_for
 
     seed_mall()

@@ -4,10 +4,11 @@ import pytest
 import time_machine
 
 from core.exceptions import ApplicationError
-from points.models import Coupon, Entry, Order, Product, Transaction
+from mall.models import Coupon, Order, Product
+from mall.services import redemption_cancel, redemption_complete, redemption_create, redemption_fulfil
+from points.models import Entry, Transaction
 from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
-from points.services.mall import redemption_cancel, redemption_complete, redemption_create, redemption_fulfil
 from tests.factories import UserFactory
 from tests.mall.factories import ProductFactory, StoreFactory, give_points
 from tests.points.factories import LevelFactory
@@ -159,7 +160,7 @@ def test_cancel_refunds_and_restores_stock(user):
 
 
 def test_used_voucher_cannot_be_cancelled(user, store_staff):
-    from points.services.mall import coupon_verify
+    from mall.services import coupon_verify
 
     product = ProductFactory(price=10)
     give_points(user, 100)

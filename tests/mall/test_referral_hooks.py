@@ -1,9 +1,9 @@
 import pytest
 
 from analytics.models import Event
+from mall.services import redemption_cancel, redemption_create
 from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
-from points.services.mall import redemption_cancel, redemption_create
 from referral.models import Reward, RewardRule
 from tests.mall.factories import ProductFactory, give_points
 from tests.referral.factories import RuleFactory, UserFactory, invite, verify_phone

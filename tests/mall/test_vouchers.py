@@ -5,8 +5,8 @@ import time_machine
 
 from core.exceptions import ApplicationError
 from core.jobs import nightly_run
-from points.models import Coupon, Order
-from points.services.mall import coupon_verify, coupons_expire, redemption_cancel, redemption_create
+from mall.models import Coupon, Order
+from mall.services import coupon_verify, coupons_expire, redemption_cancel, redemption_create
 from tests.factories import StaffFactory, UserFactory
 from tests.mall.factories import ProductFactory, StoreFactory, give_points
 

@@ -4,7 +4,8 @@ from django.apps import apps
 from django.db import connection
 from django.db.models import Sum
 
-from points.models import Account, Product
+from mall.models import Product
+from points.models import Account
 from points.services.audit import ledger_audit
 
 PROJECT_APPS = ("core", "points", "checkin", "referral", "analytics", "token_blacklist")

@@ -31,7 +31,8 @@ from checkin.services.leaderboards import leaderboard_read, leaderboards_rebuild
 from checkin.tasks import settle_round_task, settle_rounds_task
 from core.clock import local_today
 from core.models import User
-from points.models import Order, Transaction
+from mall.models import Order
+from points.models import Transaction
 from tests.checkin.factories import ChallengeFactory, at, balance, fund, payout_legs
 from tests.factories import UserFactory
 from tests.mall.factories import ProductFactory, give_points
@@ -331,7 +332,7 @@ def test_connection_dropped_mid_redemption_and_a_retry_with_the_same_key_makes_o
         return result
 
     def drop_before_answering(**kwargs):
-        from points.selectors_mall import order_for
+        from mall.selectors import order_for
 
         if not dropped["done"]:
             dropped["done"] = True
@@ -343,7 +344,7 @@ def test_connection_dropped_mid_redemption_and_a_retry_with_the_same_key_makes_o
         with connection.execute_wrapper(drop_after_the_order_insert):
             first = client.post("/api/mall/redemptions", body, content_type="application/json", **headers)
     else:
-        with mock.patch("points.api.mall_views.order_for", side_effect=drop_before_answering):
+        with mock.patch("mall.api.views.order_for", side_effect=drop_before_answering):
             first = client.post("/api/mall/redemptions", body, content_type="application/json", **headers)
     assert dropped["done"]
     assert first.status_code == 500

@@ -36,7 +36,8 @@ from schemathesis.specs.openapi.checks import (
 
 from checkin.models import Challenge
 from core.models import User
-from points.models import Order, PointsTask
+from mall.models import Order
+from points.models import PointsTask
 from referral.models import AssistCampaign, AssistTask, GroupBuyGroup, GroupBuyOffer
 from tests.mall.factories import give_points
 from tests.reliability.helpers import assert_ledger_clean, set_throttle_rates, state_fingerprint

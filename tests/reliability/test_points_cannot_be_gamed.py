@@ -17,11 +17,11 @@ from accounts.services import user_phone_set
 from core.exceptions import ApplicationError
 from core.locks import LockOrderError, lock_members, lock_shared, retry_on_conflict
 from core.models import User
-from points.models import Order
+from mall.models import Order
+from mall.services import redemption_cancel, redemption_create
 from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
 from points.services.ledger import account_for_user, account_issuance, ledger_lock
-from points.services.mall import redemption_cancel, redemption_create
 from referral.models import AssistCampaign, GroupBuyGroup, Referral, ReferralProfile, Reward, RewardRule
 from referral.services import referral_profile_flag_set, referral_reward_approve
 from referral.services.assist import assist_task_help, assist_task_start, bargain_cuts

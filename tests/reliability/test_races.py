@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from checkin.models import Entry
-from points.models import Order
+from mall.models import Order
 from referral.models import GroupBuyMember
 from tests.checkin.factories import ChallengeFactory, at, balance, fund
 from tests.factories import UserFactory

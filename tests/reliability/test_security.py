@@ -22,8 +22,9 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from checkin.models import Challenge
-from points.models import Account, Coupon, Order, Product, Store, Transaction
-from points.services.mall import OPERATOR_GROUP, STORE_STAFF_GROUP, roles_seed
+from mall.models import Coupon, Order, Product, Store
+from mall.services import OPERATOR_GROUP, STORE_STAFF_GROUP, roles_seed
+from points.models import Account, Transaction
 from referral.models import AssistCampaign, AssistTask, GroupBuyGroup, GroupBuyOffer
 from tests.assist.factories import BargainCampaignFactory
 from tests.conftest import client_for
@@ -340,9 +341,9 @@ def test_store_staff_can_view_orders_but_not_change_them_or_products(client, sto
     product = Product.objects.first()
     before = state_fingerprint()
 
-    assert client.get("/admin/points/order/").status_code == 200
-    assert client.post(f"/admin/points/order/{order.pk}/change/", {"status": "cancelled"}).status_code == 403
-    assert client.get(f"/admin/points/product/{product.pk}/change/").status_code == 403
+    assert client.get("/admin/mall/order/").status_code == 200
+    assert client.post(f"/admin/mall/order/{order.pk}/change/", {"status": "cancelled"}).status_code == 403
+    assert client.get(f"/admin/mall/product/{product.pk}/change/").status_code == 403
     assert client.get("/admin/checkin/challenge/").status_code == 403
 
     assert state_fingerprint() == before

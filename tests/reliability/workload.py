@@ -234,7 +234,8 @@ def build_world(*, seed: int, users: int = 40) -> World:
 
     from checkin.services import challenge_join
     from core.clock import local_today, now
-    from points.models import PointsTask, Product, SigninReward
+    from mall.models import Product
+    from points.models import PointsTask, SigninReward
     from referral.models import AssistCampaign, Milestone, Referral, RewardRule
     from referral.services import referral_profile_ensure
     from tests.assist.factories import AssistCampaignFactory, BargainCampaignFactory
@@ -386,11 +387,11 @@ def replenish(world: World, *, rng: random.Random, round_no: int) -> None:
     from django.db import transaction
 
     from core.models import User
-    from points.models import Product, StockLog
+    from mall.models import Product, StockLog
 
     for product in Product.objects.filter(pk__in=world.initial_stock):
         change = rng.randint(2, 6)
-        with transaction.atomic():  # as points.services.mall.product_stock_adjust does
+        with transaction.atomic():  # as mall.services.product_stock_adjust does
             Product.objects.filter(pk=product.pk).update(stock=F("stock") + change)
             after = Product.objects.values_list("stock", flat=True).get(pk=product.pk)
             StockLog.objects.create(
@@ -1170,7 +1171,7 @@ def _check_wallets(world: World) -> list[str]:
 
 
 def _check_stock(world: World) -> list[str]:
-    from points.models import Order, Product, StockLog
+    from mall.models import Order, Product, StockLog
 
     problems = []
     for product in Product.objects.filter(pk__in=world.initial_stock):
@@ -1192,7 +1193,7 @@ def _check_stock(world: World) -> list[str]:
 
 
 def _check_limits(world: World) -> list[str]:
-    from points.models import Order
+    from mall.models import Order
 
     rows = (
         Order.objects.filter(product__per_user_limit__gt=0)
@@ -1209,7 +1210,7 @@ def _check_limits(world: World) -> list[str]:
 
 
 def _check_new_users_only(world: World) -> list[str]:
-    from points.models import Order
+    from mall.models import Order
     from referral.models import GroupBuyMember
 
     members = GroupBuyMember.objects.filter(group__offer__new_users_only=True).exclude(user_id=F("group__leader_id"))
@@ -1271,7 +1272,8 @@ def _check_phones(world: World) -> list[str]:
 
 
 def _check_groups(world: World) -> list[str]:
-    from points.models import Account, Order
+    from mall.models import Order
+    from points.models import Account
     from referral.models import GroupBuyGroup
 
     balances = dict(Account.objects.filter(kind=Account.Kind.ESCROW).values_list("code", "balance"))
@@ -1303,7 +1305,8 @@ def _check_groups(world: World) -> list[str]:
 
 
 def _check_assists(world: World) -> list[str]:
-    from points.models import Order, Transaction
+    from mall.models import Order
+    from points.models import Transaction
     from referral.models import AssistCampaign, AssistHelp, AssistTask
 
     problems = []
@@ -1394,7 +1397,7 @@ def _check_challenges(world: World) -> list[str]:
 
 
 def _check_orders(world: World) -> list[str]:
-    from points.models import Order
+    from mall.models import Order
 
     problems = []
     unpaid = Order.objects.filter(points__gt=0, transaction__isnull=True).values_list("pk", "status")
@@ -1436,7 +1439,7 @@ def world_figures(world: World) -> str:
     """A line of what the run produced, to see that it did something."""
     from checkin.models import CheckIn
     from core.models import User
-    from points.models import Order
+    from mall.models import Order
     from referral.models import AssistHelp, AssistTask, GroupBuyGroup, Referral
 
     groups = Counter(GroupBuyGroup.objects.values_list("status", flat=True))

@@ -23,7 +23,8 @@ from analytics.events import event_record
 from core.clock import now, window_open
 from core.exceptions import ApplicationError
 from core.locks import lock_members, lock_shared, require_member, retry_on_conflict
-from points.models import Account, Coupon, Level, Order, Product, StockLog, Store, Transaction
+from mall.models import Coupon, Order, Product, StockLog, Store
+from points.models import Account, Level, Transaction
 from points.models import Entry as LedgerEntry
 from points.selectors import growth_total
 from points.services.ledger import account_for_user, account_sink, ledger_lock, ledger_post
@@ -34,7 +35,7 @@ CODE_LENGTH = 10
 MAX_QUANTITY = 20
 OPERATOR_GROUP = "运营"
 STORE_STAFF_GROUP = "门店核销员"
-VERIFY_PERMISSION = "points.verify_coupon"
+VERIFY_PERMISSION = "mall.verify_coupon"
 
 
 # -- errors -------------------------------------------------------------------------------------
@@ -508,7 +509,8 @@ def product_stock_set(*, product: Product, stock: int | None, actor=None, reason
 # -- roles --------------------------------------------------------------------------------------
 
 OPERATOR_MODELS = {
-    "points": ["product", "order", "coupon", "store", "stocklog", "pointstask", "level"],
+    "points": ["pointstask", "level"],
+    "mall": ["product", "order", "coupon", "store", "stocklog"],
     "core": ["slot", "slotitem"],
     # Growth: the dashboard, segments, events and automations (the list pages that only services
     # write stay read-only whatever the permission).
@@ -516,10 +518,10 @@ OPERATOR_MODELS = {
 }
 OPERATOR_APPS = ["checkin"]  # every model of the challenge app
 STORE_STAFF_PERMISSIONS = [
-    ("points", "verify_coupon"),
-    ("points", "view_coupon"),
-    ("points", "view_order"),
-    ("points", "view_store"),
+    ("mall", "verify_coupon"),
+    ("mall", "view_coupon"),
+    ("mall", "view_order"),
+    ("mall", "view_store"),
 ]
 
 

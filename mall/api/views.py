@@ -8,10 +8,10 @@ from rest_framework.views import APIView
 from core.api.fields import StrictCharField
 from core.api.pagination import Pagination
 from core.api.schema import ErrorSerializer
-from points.api import mall_serializers as s
-from points.models import Coupon
-from points.selectors_mall import coupons_for, order_for, orders_for, products_on_sale
-from points.services.mall import coupon_verify, redemption_cancel, redemption_create
+from mall.api import serializers as s
+from mall.models import Coupon
+from mall.selectors import coupons_for, order_for, orders_for, products_on_sale
+from mall.services import coupon_verify, redemption_cancel, redemption_create
 
 PAGE_PARAMETERS = [
     OpenApiParameter("page", OpenApiTypes.INT, required=False),

@@ -4,8 +4,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import StrictCharField
-from points.models import Coupon, Order, Product
-from points.services.mall import MAX_QUANTITY, coupon_qr_data_url
+from mall.models import Coupon, Order, Product
+from mall.services import MAX_QUANTITY, coupon_qr_data_url
 
 
 class ProductOutput(serializers.Serializer):

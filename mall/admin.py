@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_utils import ReadOnlyAdmin
 from core.exceptions import ApplicationError
-from points.models import Coupon, Order, Product, StockLog, Store
-from points.services.mall import product_stock_set, redemption_cancel, redemption_complete, redemption_fulfil
+from mall.models import Coupon, Order, Product, StockLog, Store
+from mall.services import product_stock_set, redemption_cancel, redemption_complete, redemption_fulfil
 
 
 class LowStockFilter(admin.SimpleListFilter):
@@ -105,7 +105,7 @@ class OrderAdmin(admin.ModelAdmin):
         return False
 
     def has_fulfil_permission(self, request):
-        return request.user.has_perm("points.fulfil_order") or request.user.has_perm("points.change_order")
+        return request.user.has_perm("mall.fulfil_order") or request.user.has_perm("mall.change_order")
 
 
 @admin.register(Coupon)

@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from core.clock import now
-from points.models import Coupon, Order, Product
+from mall.models import Coupon, Order, Product
 from points.selectors import wallet_balance
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from points.api import mall_views as views
+from mall.api import views
 
 urlpatterns = [
     path("mall/products", views.ProductListApi.as_view(), name="mall-products"),
