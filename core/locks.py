@@ -121,38 +121,39 @@ def _ids(objects) -> list[int]:
     return sorted({obj if isinstance(obj, int) else obj.pk for obj in objects if obj is not None})
 
 
+def _members_out_of_order(trail: _Trail | None, ids: list[int]) -> str:
+    """Why locking the members `ids` now would break the order ("" when it would not): a member
+    not yet held must come before any shared object or account, and after no higher member."""
+    new = [pk for pk in ids if trail is not None and pk not in trail.members]
+    if not new:
+        return ""
+    if trail.shared or trail.accounts:
+        return f"member {new} locked after a shared object or an account"
+    if trail.members and min(new) < max(trail.members):
+        return f"member {new} locked after member {max(trail.members)}: lock both in one call"
+    return ""
+
+
 def lock_members(*users) -> None:
     """Take the per-user lock of each member (users or ids), in id order, in one statement.
-
-    Locks already held are taken again at no cost; a member not yet held must come before any
-    shared object or account, and after no member with a higher id."""
+    Locks already held are taken again at no cost (see _members_out_of_order for the rule)."""
     ids = _ids(users)
     if not ids:
         return
     trail = _trail()
+    problem = _members_out_of_order(trail, ids)
+    if problem:
+        _refuse(problem)
     if trail is not None:
-        new = [pk for pk in ids if pk not in trail.members]
-        if new:
-            if trail.shared or trail.accounts:
-                _refuse(f"member {new} locked after a shared object or an account")
-            if trail.members and min(new) < max(trail.members):
-                _refuse(f"member {new} locked after member {max(trail.members)}: lock both in one call")
-            trail.members.update(new)
+        trail.members.update(ids)
     from core.models import User
 
     list(User.objects.filter(pk__in=ids).order_by("pk").select_for_update(no_key=True).values_list("pk", flat=True))
 
 
 def can_lock_members(*users) -> bool:
-    """Whether `lock_members(*users)` would keep the order: the members not yet held come before
-    any shared object or account and after no member with a higher id."""
-    trail = _trail()
-    if trail is None:
-        return True
-    new = [pk for pk in _ids(users) if pk not in trail.members]
-    if not new:
-        return True
-    return not (trail.shared or trail.accounts) and not (trail.members and min(new) < max(trail.members))
+    """Whether `lock_members(*users)` would keep the order."""
+    return not _members_out_of_order(_trail(), _ids(users))
 
 
 def lock_shared(queryset):
@@ -163,6 +164,12 @@ def lock_shared(queryset):
     # NO KEY: excludes every other lock_shared of the row, but not the key-share lock that inserting
     # a row which refers to it takes (a group of a locked offer, a help of a locked task).
     return list(queryset.order_by("pk").select_for_update(of=("self",), no_key=True))
+
+
+def lock_one(queryset):
+    """`lock_shared` for one object: the locked row, or None when there is none."""
+    rows = lock_shared(queryset)
+    return rows[0] if rows else None
 
 
 def note_shared() -> None:

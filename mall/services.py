@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from analytics.events import event_record
 from core.clock import now, window_open
 from core.exceptions import ApplicationError
-from core.locks import lock_members, lock_shared, require_member, retry_on_conflict
+from core.locks import lock_members, lock_one, lock_shared, require_member, retry_on_conflict
 from mall.models import Coupon, Order, Product, StockLog, Store
 from points.models import Account, Level, Transaction
 from points.models import Entry as LedgerEntry
@@ -330,10 +330,10 @@ def order_place(
 
 def _lock_order(order_id: int) -> Order:
     """The order row alone: not its product (a flash sale's stock row) nor its user."""
-    rows = lock_shared(Order.objects.select_related("product", "user").filter(pk=order_id))
-    if not rows:
+    order = lock_one(Order.objects.select_related("product", "user").filter(pk=order_id))
+    if order is None:
         raise Order.DoesNotExist
-    return rows[0]
+    return order
 
 
 @retry_on_conflict
@@ -496,7 +496,8 @@ def product_stock_adjust(*, product: Product, change: int, actor=None, reason: s
 def product_stock_set(*, product: Product, stock: int | None, actor=None, reason: str = "") -> Product:
     """Set the stock outright (None: unlimited), and log it."""
     with transaction.atomic():
-        before = Product.objects.select_for_update().values_list("stock", flat=True).get(pk=product.pk)
+        # The stock row alone (level 4), NO KEY: orders being placed for it may still refer to it.
+        before = Product.objects.select_for_update(no_key=True).values_list("stock", flat=True).get(pk=product.pk)
         if before == stock:
             return product
         Product.objects.filter(pk=product.pk).update(stock=stock)

@@ -38,7 +38,7 @@ from checkin.services.leaderboards import board_push_winnings, standings_add_win
 from core.clock import now
 from core.db import fetch_rows, update_rows
 from core.exceptions import ApplicationError
-from core.locks import note_shared
+from core.locks import lock_shared, note_shared
 from points.models import Account, Transaction
 from points.services.ledger import (
     account_for_user,
@@ -207,7 +207,7 @@ def _rollover_target(round_: Round) -> Round | None:
         target = round_next_for_rollover(round_=round_)
         if target is None:
             return None
-        target = Round.objects.select_for_update().get(pk=target.pk)
+        target = lock_shared(Round.objects.filter(pk=target.pk))[0]
         if target.status == Round.Status.OPEN:
             return target
     return None
@@ -236,7 +236,16 @@ def _settlement_decide(*, round_id: int, cancel: bool = False, actor=None) -> Se
             # change meanwhile: every posting to it (a stake, the bonus, a rollover in) holds this
             # round's row first.
             target = _rollover_target(round_) if _pool_balance(round_.pk) > 0 else None
-        pool = Account.objects.select_for_update().get(pk=pool_account.pk).balance
+        # Every account the decision may post to, in one go (docs/concurrency.md, level 3), before
+        # the balance is read: the next round's pool (a rollover), issuance (the bonus returned
+        # when nobody wins or the round is cancelled).
+        returns_bonus = cancel or not totals.winners
+        ledger_lock(
+            pool_account,
+            account_pool(target.pk) if target is not None else None,
+            account_issuance() if returns_bonus else None,
+        )
+        pool = Account.objects.values_list("balance", flat=True).get(pk=pool_account.pk)
         decision = settlement_outcome(
             round_=round_, totals=totals, pool=pool, cancel=cancel, can_rollover=target is not None
         )
@@ -389,9 +398,7 @@ def _settlement_pay_batch(*, settlement_id: int, batch_size: int, after: int = 0
     (round, id) index starts at this batch instead of re-reading the entries earlier batches paid
     (a rerun after a crash starts at 0 and reads the paid ones once)."""
     with transaction.atomic():
-        settlement = (
-            Settlement.objects.select_for_update(of=("self",)).select_related("round__challenge").get(pk=settlement_id)
-        )
+        settlement = lock_shared(Settlement.objects.select_related("round__challenge").filter(pk=settlement_id))[0]
         if settlement.state == Settlement.State.DONE:
             return 0, after
         round_ = settlement.round
@@ -463,7 +470,7 @@ def _settlement_finish(*, settlement_id: int, after: int = 0) -> Settlement:
     """`after`: the entry id up to which this run's batches found everything paid (their scan
     covered the round below it), so the check for unpaid entries reads only past it."""
     with transaction.atomic():
-        settlement = Settlement.objects.select_for_update().get(pk=settlement_id)
+        settlement = lock_shared(Settlement.objects.filter(pk=settlement_id))[0]
         if settlement.state == Settlement.State.DONE:
             return settlement
         unpaid = Entry.objects.filter(round_id=settlement.round_id, payout__gt=0, paid_at__isnull=True, pk__gt=after)

@@ -10,8 +10,9 @@ from django.conf import settings
 from django.db import transaction
 
 from core.clock import now
+from core.locks import lock_members
 from points.models import Account, Lot, LotUse, Transaction
-from points.services.ledger import account_expired, ledger_post
+from points.services.ledger import account_expired, ledger_lock, ledger_post
 
 EXPIRY_BATCH = 500
 
@@ -45,8 +46,10 @@ def lots_expire(*, batch_size: int = EXPIRY_BATCH) -> int:
 def _lot_expire(lot_id: int, sink: Account) -> int:
     with transaction.atomic():
         lot = Lot.objects.select_related("account").get(pk=lot_id)
-        # Lock the wallet first (as any posting does), then read what is left of the lot.
-        Account.objects.select_for_update().get(pk=lot.account_id)
+        # The member first, then the wallet and the sink (docs/concurrency.md), then read what
+        # is left of the lot: the member's own spending uses the lot up under the same lock.
+        lock_members(lot.account.user_id)
+        ledger_lock(lot.account, sink)
         lot.refresh_from_db(fields=["remaining"])
         if lot.remaining == 0:
             return 0

@@ -9,10 +9,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 
 from core.clock import local_today
+from core.locks import lock_members
 from points.models import Growth, GrowthEntry
 
 
 def _lock_growth(user) -> Growth:
+    """The member's own growth row, under their member lock (taken here unless the caller holds
+    it), so the row itself never waits."""
+    lock_members(user)
     Growth.objects.get_or_create(user=user)
     return Growth.objects.select_for_update().get(user=user)
 
@@ -23,8 +27,7 @@ def growth_add(*, user, amount: int, key: str, reason: str = "") -> int:
     A key already granted adds nothing and returns 0. A grant cut to 0 by the daily cap still records
     its key, so the event is never granted later either.
 
-    It locks the user's growth row; in a transaction that also posts points, post the points first
-    (wallet, then growth), as tasks and sign-in do, so two such transactions never deadlock.
+    It runs under the user's member lock (docs/concurrency.md), which serialises their grants.
     """
     if amount <= 0:
         return 0

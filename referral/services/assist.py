@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from analytics.events import event_record
 from core.clock import local_today, now, window_open
 from core.exceptions import ApplicationError
-from core.locks import lock_members, lock_shared, retry_on_conflict
+from core.locks import lock_members, lock_one, lock_shared, retry_on_conflict
 from mall.models import Order, Product
 from mall.services import (
     coupons_issue,
@@ -99,10 +99,10 @@ def _task_seed(task: AssistTask) -> str:
 
 
 def _lock_task(task_id: int) -> AssistTask:
-    rows = lock_shared(AssistTask.objects.select_related("campaign").filter(pk=task_id))
-    if not rows:
+    task = lock_one(AssistTask.objects.select_related("campaign").filter(pk=task_id))
+    if task is None:
         raise _not_found()
-    return rows[0]
+    return task
 
 
 def _schedule_expiry(task: AssistTask) -> None:
@@ -191,8 +191,7 @@ def _assist_task_start(*, user, campaign_id: int) -> tuple[AssistTask, bool]:
     if campaign is None or not campaign.is_active:
         raise _not_found()
     lock_members(user)  # a second tap waits here, then finds the first tap's task
-    open_tasks = lock_shared(AssistTask.objects.filter(campaign=campaign, user=user, status=AssistTask.Status.OPEN))
-    existing = open_tasks[0] if open_tasks else None
+    existing = lock_one(AssistTask.objects.filter(campaign=campaign, user=user, status=AssistTask.Status.OPEN))
     if existing is not None:
         if existing.expires_at > now():
             return existing, False
@@ -332,8 +331,7 @@ def assist_task_expire(*, task_id: int, force: bool = False, actor=None) -> bool
     stock. Anything else is left alone, so a task delivered twice or late changes nothing.
     Returns whether this call expired the task."""
     with transaction.atomic():
-        rows = lock_shared(AssistTask.objects.select_related("campaign").filter(pk=task_id))
-        task = rows[0] if rows else None
+        task = lock_one(AssistTask.objects.select_related("campaign").filter(pk=task_id))
         if task is None or not _expirable(task):
             return False
         if not force and task.expires_at > now():

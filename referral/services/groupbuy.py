@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from analytics.events import event_record
 from core.clock import now, window_open
 from core.exceptions import ApplicationError
-from core.locks import lock_members, lock_shared, retry_on_conflict
+from core.locks import lock_members, lock_one, lock_shared, retry_on_conflict
 from mall.models import Order, Product
 from mall.services import (
     coupons_issue,
@@ -163,10 +163,10 @@ def _fail(*, group: GroupBuyGroup, actor=None) -> int:
 
 
 def _lock_group(group_id: int) -> GroupBuyGroup:
-    rows = lock_shared(GroupBuyGroup.objects.filter(pk=group_id))
-    if not rows:
+    group = lock_one(GroupBuyGroup.objects.filter(pk=group_id))
+    if group is None:
         raise _not_found()
-    return rows[0]
+    return group
 
 
 def _schedule_expiry(group: GroupBuyGroup) -> None:
@@ -184,8 +184,7 @@ def _schedule_expiry(group: GroupBuyGroup) -> None:
 def groupbuy_group_open(*, user, offer_id: int) -> GroupBuyGroup:
     """The leader opens a group of an offer and joins it as its first member."""
     lock_members(user)
-    offers = lock_shared(GroupBuyOffer.objects.filter(pk=offer_id))
-    offer = offers[0] if offers else None
+    offer = lock_one(GroupBuyOffer.objects.filter(pk=offer_id))
     if offer is None or not offer.is_active:
         raise _not_found()
     product = Product.objects.select_related("level_required").get(pk=offer.product_id)
@@ -251,8 +250,7 @@ def groupbuy_group_expire(*, group_id: int, force: bool = False, actor=None) -> 
     manual refund). Whatever else (succeeded, already refunded, not yet due) is left alone, so a
     task delivered twice or late changes nothing. Returns whether this call refunded the group."""
     with transaction.atomic():
-        rows = lock_shared(GroupBuyGroup.objects.filter(pk=group_id))
-        group = rows[0] if rows else None
+        group = lock_one(GroupBuyGroup.objects.filter(pk=group_id))
         if group is None or group.status != GroupBuyGroup.Status.OPEN:
             return False
         if not force and group.expires_at > now():

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from core.clock import local_today, now
 from core.db import fetch_prepared
 from core.exceptions import ApplicationError
-from core.locks import lock_members, lock_shared
+from core.locks import lock_members, lock_one, lock_shared
 from points.models import Account, Transaction
 from points.services.ledger import account_for_user, account_issuance, ledger_lock, ledger_post
 from referral.models import FlagReason, Milestone, MilestoneAward, Referral, ReferralProfile, Reward, RewardRule
@@ -45,8 +45,7 @@ def milestone_key(*, milestone_id: int, inviter_id: int) -> str:
 def _lock_referral(*, invitee_id: int) -> Referral | None:
     """The invitee's referral, under the invitee's member lock (taken here if the caller has not)."""
     lock_members(invitee_id)
-    rows = lock_shared(Referral.objects.filter(invitee_id=invitee_id))
-    return rows[0] if rows else None
+    return lock_one(Referral.objects.filter(invitee_id=invitee_id))
 
 
 def _lock_profile(*, user) -> ReferralProfile:
