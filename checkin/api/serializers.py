@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from checkin.services.leaderboards import BOARDS
-from core.api.fields import AbsoluteUrlField, HourMinuteField, StrictCharField, absolute_url
+from core.api.fields import AbsoluteUrlField, HourMinuteField, QueryInput, StrictCharField, absolute_url
 
 # -- input --------------------------------------------------------------------------------------
 
@@ -31,7 +31,7 @@ class ChallengeMakeupInput(serializers.Serializer):
     date = serializers.DateField(help_text=_("The missed business day, YYYY-MM-DD."))
 
 
-class ChallengeLeaderboardQuery(serializers.Serializer):
+class ChallengeLeaderboardQuery(QueryInput):
     board = serializers.ChoiceField(choices=BOARDS, default="winnings")
     limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
 

@@ -67,3 +67,27 @@ class OptionalUrlField(serializers.CharField):
         except DjangoValidationError:
             self.fail("invalid")
         return value
+
+
+class QueryInput(serializers.Serializer):
+    """The base of every query-string serializer.
+
+    DRF reads `?limit=` as "not sent" and quietly applies the default; the schema says an integer,
+    so an empty value is a 400 like any other wrong type. Fields that allow blank keep "".
+    """
+
+    default_error_messages = {"empty": _("This value may not be empty.")}
+
+    def to_internal_value(self, data):
+        if html.is_html_input(data):
+            empty = {
+                name: [self.error_messages["empty"]]
+                for name, field in self.fields.items()
+                if not field.read_only
+                and name in data
+                and data.get(name) == ""
+                and not getattr(field, "allow_blank", False)
+            }
+            if empty:
+                raise serializers.ValidationError(empty)
+        return super().to_internal_value(data)

@@ -3,7 +3,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import StrictCharField
+from core.api.fields import QueryInput, StrictCharField
 from mall.models import Coupon, Order, Product
 from mall.services import MAX_QUANTITY, coupon_qr_data_url
 
@@ -37,12 +37,12 @@ class ProductPageOutput(serializers.Serializer):
     results = ProductOutput(many=True)
 
 
-class ProductListInput(serializers.Serializer):
+class ProductListInput(QueryInput):
     category = StrictCharField(required=False, allow_blank=True, max_length=50)
     affordable = serializers.BooleanField(required=False, default=False)
 
 
-class CouponListInput(serializers.Serializer):
+class CouponListInput(QueryInput):
     status = serializers.ChoiceField(choices=Coupon.Status.values, required=False, allow_blank=True)
 
 

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.api.fields import QueryInput
 from points.models import PointsTask
 
 
@@ -50,7 +51,7 @@ class SigninOutput(serializers.Serializer):
     points = serializers.IntegerField(help_text=_("Points balance after."))
 
 
-class SigninCalendarInput(serializers.Serializer):
+class SigninCalendarInput(QueryInput):
     month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text=_("YYYY-MM"))
 
     # A sane range, not the whole of `datetime`: the calendar ends at the first of the next month,

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.api.fields import AbsoluteUrlField
+from core.api.fields import AbsoluteUrlField, QueryInput
 
 
 class ReferralMeOutput(serializers.Serializer):
@@ -13,7 +13,7 @@ class ReferralMeOutput(serializers.Serializer):
     rewarded_points = serializers.IntegerField()
 
 
-class ReferralPosterInput(serializers.Serializer):
+class ReferralPosterInput(QueryInput):
     template = serializers.IntegerField(required=False, min_value=1, help_text=_("A poster template id."))
 
 
@@ -28,7 +28,7 @@ class ReferralInviteeOutput(serializers.Serializer):
     joined_at = serializers.DateTimeField(source="created_at")
 
 
-class ReferralLeaderboardInput(serializers.Serializer):
+class ReferralLeaderboardInput(QueryInput):
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=20)
 
 

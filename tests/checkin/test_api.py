@@ -198,6 +198,8 @@ def test_leaderboard_rejects_an_unknown_board_or_limit(early_bird):
     assert client.get(url, {"board": "richest"}).json()["code"] == "invalid"
     assert client.get(url, {"limit": "1000"}).status_code == 400
     assert client.get(url, {"limit": "x"}).status_code == 400
+    assert client.get(url, {"board": ""}).status_code == 400  # empty is not "the default"
+    assert client.get(url, {"limit": ""}).status_code == 400
     assert client.get(url, {"board": "early"}).status_code == 200
 
 

@@ -72,3 +72,28 @@ def test_application_error_renders_code_detail_and_status():
 
     assert response.status_code == 409
     assert response.data == {"code": "out_of_stock", "detail": "没有库存了"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/referral/poster?template=",
+        "/api/referral/leaderboard?limit=",
+        "/api/mall/products?affordable=",
+        "/api/points/signin/calendar?month=",
+    ],
+)
+def test_an_empty_query_value_is_400_not_the_default(user_client, path):
+    # DRF reads `?limit=` as "not sent"; the schema says a number, so "" is a wrong type.
+    response = user_client.get(path)
+
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert list(body["fields"]) == [path.split("?")[1].rstrip("=")]
+
+
+def test_a_blank_choice_that_allows_blank_still_means_all(user_client):
+    response = user_client.get("/api/mall/coupons?status=")
+
+    assert response.status_code == 200, response.content
