@@ -8,12 +8,12 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from analytics.events import event_record
 from core.exceptions import ApplicationError
 from core.faces import user_faces_forget
 from core.locks import lock_members, retry_on_conflict
 from core.models import User, VerifiedPhone, generate_username
 from core.wechat import WeChatError, get_wechat_client
+from events.services import event_record
 from points.services.ledger import account_for_user, account_issuance
 from points.services.tasks import task_complete_by_server
 from referral.models import ReferralProfile

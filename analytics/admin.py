@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from analytics import charts, selectors
-from analytics.models import AutomationGrant, AutomationRule, DailyMetric, Event, SegmentConfig, UserSegment
+from analytics.models import AutomationGrant, AutomationRule, DailyMetric, SegmentConfig, UserSegment
 from analytics.services import RETENTION_OFFSETS, automation_run, automation_targets
 from core.admin_utils import ReadOnlyAdmin
 from core.clock import local_today
@@ -200,16 +200,6 @@ class UserSegmentAdmin(ReadOnlyAdmin):
     list_filter = ["segment", "stage", "r_score", "f_score", "m_score"]
     search_fields = ["user__username", "user__nickname"]
     list_select_related = ["user"]
-
-
-@admin.register(Event)
-class EventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "user", "kind", "channel", "amount", "ref"]
-    list_filter = ["kind"]
-    search_fields = ["user__username", "user__nickname", "ref"]
-    date_hierarchy = "at"
-    list_select_related = ["user"]
-    show_full_result_count = False
 
 
 @admin.register(AutomationRule)

@@ -6,60 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 
-class Event(models.Model):
-    """One action that matters for growth, written by the service that did it.
-
-    Append-only and narrow (no JSON, one index besides the primary key) so recording costs one
-    small INSERT inside the caller's transaction: a rolled-back action leaves no event behind.
-    """
-
-    class Kind(models.TextChoices):
-        REGISTERED = "registered", _("registered")
-        PHONE_VERIFIED = "phone_verified", _("phone verified")
-        SIGNED_IN = "signed_in", _("signed in")
-        JOINED = "joined", _("joined a challenge")
-        CHECKED_IN = "checked_in", _("checked in")
-        WON = "won", _("won")
-        REDEEMED = "redeemed", _("redeemed")
-        INVITED = "invited", _("invited")
-        HELPED = "helped", _("helped")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
-    )
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    at = models.DateTimeField(_("at"))
-    channel = models.CharField(_("channel"), max_length=32, blank=True)
-    amount = models.BigIntegerField(_("amount"), default=0)
-    ref = models.CharField(_("reference"), max_length=64, blank=True)
-
-    class Meta:
-        verbose_name = _("event")
-        verbose_name_plural = _("events")
-        indexes = [models.Index(fields=["kind", "at"], name="analytics_event_kind_at")]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(
-                    kind__in=[
-                        "registered",
-                        "phone_verified",
-                        "signed_in",
-                        "joined",
-                        "checked_in",
-                        "won",
-                        "redeemed",
-                        "invited",
-                        "helped",
-                    ]
-                ),
-                name="analytics_event_kind_valid",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
-
-
 class DailyMetric(models.Model):
     """One figure of one local day, optionally broken down by a dimension (a channel, an inviter,
     a product, a segment). The nightly job replaces a day's rows as a whole, so re-running it gives

@@ -15,19 +15,11 @@ from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
-from analytics.models import (
-    AutomationGrant,
-    AutomationRule,
-    DailyMetric,
-    Event,
-    Segment,
-    SegmentConfig,
-    Stage,
-    UserSegment,
-)
+from analytics.models import AutomationGrant, AutomationRule, DailyMetric, Segment, SegmentConfig, Stage, UserSegment
 from core.clock import local_midnight, local_today, now, site_zone
 from core.exceptions import ApplicationError
 from core.models import User
+from events.models import Event
 
 logger = logging.getLogger(__name__)
 

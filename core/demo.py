@@ -10,7 +10,7 @@ from django.db import transaction
 
 from core.models import User
 
-LOCAL_APPS = ["core", "points", "mall", "checkin", "referral", "accounts", "analytics"]
+LOCAL_APPS = ["core", "points", "mall", "checkin", "referral", "campaigns", "accounts", "analytics"]
 
 
 def local_app_modules(submodule: str) -> list:

@@ -45,11 +45,13 @@ INSTALLED_APPS = [
     "django_filters",
     "django_celery_beat",
     "core",
+    "events",
     "points",
     "mall",
     "accounts",
     "checkin",
     "referral",
+    "campaigns",
     "analytics",
 ]
 

@@ -13,6 +13,7 @@ api_patterns = [
     path("", include("mall.api.urls")),
     path("", include("checkin.api.urls")),
     path("", include("referral.api.urls")),
+    path("", include("campaigns.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

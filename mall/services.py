@@ -19,10 +19,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
-from analytics.events import event_record
 from core.clock import now, window_open
 from core.exceptions import ApplicationError
 from core.locks import lock_members, lock_one, lock_shared, require_member, retry_on_conflict
+from events.services import event_record
 from mall.models import Coupon, Order, Product, StockLog, Store
 from points.models import Account, Level, Transaction
 from points.models import Entry as LedgerEntry
@@ -515,7 +515,8 @@ OPERATOR_MODELS = {
     "core": ["slot", "slotitem"],
     # Growth: the dashboard, segments, events and automations (the list pages that only services
     # write stay read-only whatever the permission).
-    "analytics": ["dailymetric", "usersegment", "event", "segmentconfig", "automationrule", "automationgrant"],
+    "analytics": ["dailymetric", "usersegment", "segmentconfig", "automationrule", "automationgrant"],
+    "events": ["event"],
 }
 OPERATOR_APPS = ["checkin"]  # every model of the challenge app
 STORE_STAFF_PERMISSIONS = [

@@ -298,6 +298,3 @@ class PosterTemplateAdmin(admin.ModelAdmin):
             '<img src="data:image/png;base64,{}" style="max-width:320px;border:1px solid #ddd">',
             base64.b64encode(png).decode(),
         )
-
-
-from referral import admin_assist, admin_groupbuy  # noqa: E402, F401 - register the assist and group-buy admins

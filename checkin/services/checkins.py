@@ -8,7 +8,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from analytics.events import EVENT_INSERT_HEAD, event_record
 from checkin import rules
 from checkin.models import Challenge, CheckIn, Entry, Round, Standing
 from checkin.services.challenges import (
@@ -28,6 +27,7 @@ from core.clock import now
 from core.db import fetch_prepared
 from core.exceptions import ApplicationError
 from core.locks import lock_members, note_shared, retry_on_conflict
+from events.services import EVENT_INSERT_HEAD, event_record
 from points.models import Transaction
 from points.services.ledger import (
     account_for_user,

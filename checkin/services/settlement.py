@@ -30,7 +30,6 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from analytics.events import EVENT_INSERT_HEAD, EventSpec, events_record_bulk
 from checkin import rules
 from checkin.models import Challenge, Entry, Round, Settlement
 from checkin.services.challenges import enrollment_dates, round_closes_at, round_next_for_rollover
@@ -39,6 +38,7 @@ from core.clock import now
 from core.db import fetch_rows, update_rows
 from core.exceptions import ApplicationError
 from core.locks import lock_shared, note_shared
+from events.services import EVENT_INSERT_HEAD, EventSpec, events_record_bulk
 from points.models import Account, Transaction
 from points.services.ledger import (
     account_for_user,

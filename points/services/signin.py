@@ -15,10 +15,10 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from analytics.events import event_record
 from core.clock import local_today, site_zone
 from core.exceptions import ApplicationError
 from core.locks import atomic_with_retry, lock_members
+from events.services import event_record
 from points.models import Signin, SigninConfig, SigninReward, Transaction
 from points.services.growth import growth_add
 from points.services.ledger import account_for_user, account_issuance, account_sink, ledger_post

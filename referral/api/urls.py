@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from referral.api import views
 
@@ -7,6 +7,4 @@ urlpatterns = [
     path("referral/poster", views.ReferralPosterApi.as_view(), name="referral-poster"),
     path("referral/invitees", views.ReferralInviteesApi.as_view(), name="referral-invitees"),
     path("referral/leaderboard", views.ReferralLeaderboardApi.as_view(), name="referral-leaderboard"),
-    path("", include("referral.api.groupbuy_urls")),
-    path("", include("referral.api.assist_urls")),
 ]

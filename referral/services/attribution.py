@@ -7,9 +7,9 @@ import logging
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
-from analytics.events import event_record
 from core.clock import now
 from core.locks import can_lock_members, lock_members
+from events.services import event_record
 from referral.codes import touch_parse
 from referral.models import Channel, Referral, ReferralProfile, RewardRule, Scan
 from referral.selectors import channel_by_code, code_resolve

@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from analytics.events import event_record
 from core.wechat import get_wechat_client
+from events.services import event_record
 from referral.models import Referral
 from tests.factories import StaffFactory, UserFactory
 

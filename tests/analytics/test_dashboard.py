@@ -117,5 +117,5 @@ def test_the_operator_role_sees_the_dashboard_and_runs_automations(history):
     assert client.get(URL).status_code == 200
     assert client.get(reverse("admin:analytics_dashboard_export", args=["daily"])).status_code == 200
     assert client.get("/admin/analytics/automationrule/add/").status_code == 200
-    assert client.get("/admin/analytics/event/").status_code == 200
-    assert client.post("/admin/analytics/event/add/").status_code == 403  # events stay read-only
+    assert client.get("/admin/events/event/").status_code == 200
+    assert client.post("/admin/events/event/add/").status_code == 403  # events stay read-only

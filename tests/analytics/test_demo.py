@@ -5,9 +5,10 @@ import io
 import pytest
 from django.core.management import call_command
 
-from analytics.models import AutomationRule, DailyMetric, Event
+from analytics.models import AutomationRule, DailyMetric
 from analytics.services import analytics_nightly
 from core.models import User
+from events.models import Event
 from points.services.audit import ledger_audit
 
 pytestmark = pytest.mark.django_db

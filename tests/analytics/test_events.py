@@ -1,8 +1,8 @@
 import pytest
 from django.db import transaction
 
-from analytics.events import EventSpec, event_record, events_record_bulk
-from analytics.models import Event
+from events.models import Event
+from events.services import EventSpec, event_record, events_record_bulk
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

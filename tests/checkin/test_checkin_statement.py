@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from analytics.models import Event
 from checkin.models import CheckIn, Entry, Round, Standing
 from checkin.services import checkin_create
 from checkin.services import checkins as checkins_module
 from checkin.services.leaderboards import _streak_runs, standing_update_streak
+from events.models import Event
 from tests.checkin.factories import MultiDayChallengeFactory, at
 from tests.factories import UserFactory
 

@@ -214,9 +214,9 @@ def test_settlement_batches_add_their_payouts_to_the_winnings_as_a_recount_gives
 def test_a_paid_batch_records_the_same_won_events_and_standings_as_the_portable_path():
     """On PostgreSQL a paid batch marks its entries paid and records their `won` events in one
     statement; the SQLite demo does it in two steps. Both settle the same round the same way."""
-    from analytics.models import Event
     from checkin.models import Standing
     from checkin.services import round_settle
+    from events.models import Event
     from points.models import Transaction
     from points.services.ledger import account_issuance, account_pool, ledger_post
 

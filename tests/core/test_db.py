@@ -44,7 +44,7 @@ def test_nulls_and_datetimes_on_postgresql():
 
 
 def _events(rows):
-    from analytics.models import Event
+    from events.models import Event
 
     return sorted(Event.objects.values_list("user_id", "kind", "amount", "ref", "channel"))
 
@@ -54,8 +54,8 @@ def _events(rows):
 def test_insert_rows_returns_ids_in_order_and_matches_the_orm_fallback():
     import datetime as dt
 
-    from analytics.models import Event
     from core.db import _insert_rows_orm, insert_rows
+    from events.models import Event
 
     users = UserFactory.create_batch(3)
     at = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)

@@ -67,9 +67,9 @@ def test_a_database_with_mall_data_migrates_to_the_mall_app_keeping_everything()
     # Then the current models read the same rows, through the same tables
     from django.contrib.auth.models import Group as CurrentGroup
 
+    from campaigns.groupbuy.models import GroupBuyOffer
     from core.models import User as CurrentUser
     from mall.models import Coupon, Order, Product, StockLog, Store
-    from referral.models import GroupBuyOffer
 
     assert Product.objects.get().name == "洗牙体验券" and Product.objects.get().stock == 4
     assert Order.objects.get().product_id == Product.objects.get().pk

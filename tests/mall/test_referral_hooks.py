@@ -1,6 +1,6 @@
 import pytest
 
-from analytics.models import Event
+from events.models import Event
 from mall.services import redemption_cancel, redemption_create
 from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
@@ -37,8 +37,8 @@ def test_first_redemption_rewards_the_referral_and_cancelling_it_claws_back():
 def test_a_group_buy_that_is_a_first_order_rewards_the_referral_when_the_group_succeeds(
     django_capture_on_commit_callbacks,
 ):
-    from referral.services.groupbuy import groupbuy_group_join, groupbuy_group_open
-    from tests.groupbuy.factories import GroupBuyOfferFactory
+    from campaigns.groupbuy.services import groupbuy_group_join, groupbuy_group_open
+    from tests.campaigns.groupbuy.factories import GroupBuyOfferFactory
 
     RuleFactory(trigger=RewardRule.Trigger.FIRST_REDEMPTION, inviter_points=30, invitee_points=10)
     inviter = UserFactory()
@@ -62,8 +62,8 @@ def test_a_group_buy_that_is_a_first_order_rewards_the_referral_when_the_group_s
 
 
 def test_a_gift_order_is_not_a_first_redemption_and_does_not_use_it_up():
-    from referral.services.assist import assist_task_help, assist_task_start
-    from tests.assist.factories import AssistCampaignFactory
+    from campaigns.assist.services import assist_task_help, assist_task_start
+    from tests.campaigns.assist.factories import AssistCampaignFactory
 
     RuleFactory(trigger=RewardRule.Trigger.FIRST_REDEMPTION, inviter_points=30, invitee_points=10)
     inviter = UserFactory()

@@ -34,11 +34,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from campaigns.assist.models import AssistCampaign, AssistTask
+from campaigns.groupbuy.models import GroupBuyGroup, GroupBuyOffer
 from checkin.models import Challenge
 from core.models import User
 from mall.models import Order
 from points.models import PointsTask
-from referral.models import AssistCampaign, AssistTask, GroupBuyGroup, GroupBuyOffer
 from tests.mall.factories import give_points
 from tests.reliability.helpers import assert_ledger_clean, set_throttle_rates, state_fingerprint
 

@@ -14,6 +14,10 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from accounts.services import user_phone_set
+from campaigns.assist.models import AssistCampaign
+from campaigns.assist.services import assist_task_help, assist_task_start, bargain_cuts
+from campaigns.groupbuy.models import GroupBuyGroup
+from campaigns.groupbuy.services import groupbuy_group_expire, groupbuy_group_join, groupbuy_group_open
 from core.exceptions import ApplicationError
 from core.locks import LockOrderError, lock_members, lock_shared, retry_on_conflict
 from core.models import User
@@ -22,13 +26,11 @@ from mall.services import redemption_cancel, redemption_create
 from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
 from points.services.ledger import account_for_user, account_issuance, ledger_lock
-from referral.models import AssistCampaign, GroupBuyGroup, Referral, ReferralProfile, Reward, RewardRule
+from referral.models import Referral, ReferralProfile, Reward, RewardRule
 from referral.services import referral_profile_flag_set, referral_reward_approve
-from referral.services.assist import assist_task_help, assist_task_start, bargain_cuts
-from referral.services.groupbuy import groupbuy_group_expire, groupbuy_group_join, groupbuy_group_open
-from tests.assist.factories import AssistCampaignFactory, BargainCampaignFactory
+from tests.campaigns.assist.factories import AssistCampaignFactory, BargainCampaignFactory
+from tests.campaigns.groupbuy.factories import GroupBuyOfferFactory
 from tests.factories import StaffFactory
-from tests.groupbuy.factories import GroupBuyOfferFactory
 from tests.mall.factories import ProductFactory, give_points
 from tests.referral.factories import RuleFactory, UserFactory, invite, next_phone, verify_phone
 

@@ -13,12 +13,12 @@ from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from campaigns.groupbuy.models import GroupBuyMember
 from checkin.models import Entry
 from mall.models import Order
-from referral.models import GroupBuyMember
+from tests.campaigns.groupbuy.factories import GroupBuyOfferFactory
 from tests.checkin.factories import ChallengeFactory, at, balance, fund
 from tests.factories import UserFactory
-from tests.groupbuy.factories import GroupBuyOfferFactory
 from tests.mall.factories import ProductFactory
 from tests.reliability.helpers import assert_ledger_clean
 

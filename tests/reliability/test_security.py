@@ -21,12 +21,13 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from campaigns.assist.models import AssistCampaign, AssistTask
+from campaigns.groupbuy.models import GroupBuyGroup, GroupBuyOffer
 from checkin.models import Challenge
 from mall.models import Coupon, Order, Product, Store
 from mall.services import OPERATOR_GROUP, STORE_STAFF_GROUP, roles_seed
 from points.models import Account, Transaction
-from referral.models import AssistCampaign, AssistTask, GroupBuyGroup, GroupBuyOffer
-from tests.assist.factories import BargainCampaignFactory
+from tests.campaigns.assist.factories import BargainCampaignFactory
 from tests.conftest import client_for
 from tests.factories import StaffFactory, UserFactory
 from tests.mall.factories import give_points

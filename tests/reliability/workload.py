@@ -232,15 +232,16 @@ def build_world(*, seed: int, users: int = 40) -> World:
     import time_machine
     from rest_framework_simplejwt.tokens import RefreshToken
 
+    from campaigns.assist.models import AssistCampaign
     from checkin.services import challenge_join
     from core.clock import local_today, now
     from mall.models import Product
     from points.models import PointsTask, SigninReward
-    from referral.models import AssistCampaign, Milestone, Referral, RewardRule
+    from referral.models import Milestone, Referral, RewardRule
     from referral.services import referral_profile_ensure
-    from tests.assist.factories import AssistCampaignFactory, BargainCampaignFactory
+    from tests.campaigns.assist.factories import AssistCampaignFactory, BargainCampaignFactory
+    from tests.campaigns.groupbuy.factories import GroupBuyOfferFactory
     from tests.checkin.factories import ChallengeFactory, MultiDayChallengeFactory
-    from tests.groupbuy.factories import GroupBuyOfferFactory
     from tests.mall.factories import ProductFactory
     from tests.points.factories import PointsTaskFactory
     from tests.referral.factories import UserFactory
@@ -986,7 +987,7 @@ def op_refresh(phone: Phone) -> None:
 
 def op_expire_group(phone: Phone) -> None:
     """An operator refunds an open group by hand (the admin's action), racing the last joins."""
-    from referral.services.groupbuy import groupbuy_group_expire
+    from campaigns.groupbuy.services import groupbuy_group_expire
 
     group = phone.world.recent_group(phone.rng)
     if group is not None:
@@ -995,7 +996,7 @@ def op_expire_group(phone: Phone) -> None:
 
 def op_expire_task(phone: Phone) -> None:
     """An operator closes an unfinished assist or bargain task by hand, racing helps and redeems."""
-    from referral.services.assist import assist_task_expire
+    from campaigns.assist.services import assist_task_expire
 
     task = phone.world.recent_task(phone.rng)
     if task is not None:
@@ -1210,8 +1211,8 @@ def _check_limits(world: World) -> list[str]:
 
 
 def _check_new_users_only(world: World) -> list[str]:
+    from campaigns.groupbuy.models import GroupBuyMember
     from mall.models import Order
-    from referral.models import GroupBuyMember
 
     members = GroupBuyMember.objects.filter(group__offer__new_users_only=True).exclude(user_id=F("group__leader_id"))
     problems = []
@@ -1272,9 +1273,9 @@ def _check_phones(world: World) -> list[str]:
 
 
 def _check_groups(world: World) -> list[str]:
+    from campaigns.groupbuy.models import GroupBuyGroup
     from mall.models import Order
     from points.models import Account
-    from referral.models import GroupBuyGroup
 
     balances = dict(Account.objects.filter(kind=Account.Kind.ESCROW).values_list("code", "balance"))
     want_orders = {
@@ -1305,9 +1306,9 @@ def _check_groups(world: World) -> list[str]:
 
 
 def _check_assists(world: World) -> list[str]:
+    from campaigns.assist.models import AssistCampaign, AssistHelp, AssistTask
     from mall.models import Order
     from points.models import Transaction
-    from referral.models import AssistCampaign, AssistHelp, AssistTask
 
     problems = []
     helps = AssistHelp.objects.filter(task=OuterRef("pk")).order_by().values("task")
@@ -1437,10 +1438,12 @@ def check_invariants(world: World) -> list[str]:
 
 def world_figures(world: World) -> str:
     """A line of what the run produced, to see that it did something."""
+    from campaigns.assist.models import AssistHelp, AssistTask
+    from campaigns.groupbuy.models import GroupBuyGroup
     from checkin.models import CheckIn
     from core.models import User
     from mall.models import Order
-    from referral.models import AssistHelp, AssistTask, GroupBuyGroup, Referral
+    from referral.models import Referral
 
     groups = Counter(GroupBuyGroup.objects.values_list("status", flat=True))
     tasks = Counter(AssistTask.objects.values_list("status", flat=True))

@@ -1,0 +1,4 @@
+"""Django loads an app's admin from here; each play registers its own."""
+
+from campaigns.assist import admin as assist_admin  # noqa: F401
+from campaigns.groupbuy import admin as groupbuy_admin  # noqa: F401

@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("campaigns.groupbuy.api.urls")),
+    path("", include("campaigns.assist.api.urls")),
+]
