@@ -6,7 +6,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import UserFactory
-from tests.mall.test_concurrency import run_threads
+from tests.reliability.helpers import run_together
 
 
 def refresh(token: str):
@@ -19,7 +19,7 @@ def test_one_refresh_token_used_four_times_at_once_rotates_once():
     # Given a refresh token the client sends from four tabs at the same moment
     token = str(RefreshToken.for_user(UserFactory()))
 
-    responses = run_threads([lambda: refresh(token) for _ in range(4)])
+    responses = run_together(*[lambda: refresh(token) for _ in range(4)])
 
     # Then exactly one rotation happens; the other three are refused, as any other bad token
     statuses = sorted(r.status_code for r in responses)

@@ -3,7 +3,6 @@ import threading
 import pytest
 from django.db import connection
 
-from core.exceptions import ApplicationError
 from mall.models import Coupon, Order
 from mall.services import coupon_verify, redemption_create
 from points.models import Account, Transaction
@@ -11,31 +10,9 @@ from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
 from tests.factories import UserFactory
 from tests.mall.factories import ProductFactory, StoreFactory, give_points
+from tests.reliability.helpers import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_threads(targets):
-    barrier = threading.Barrier(len(targets))
-    results = [None] * len(targets)
-
-    def run(i, target):
-        try:
-            barrier.wait()
-            results[i] = target()
-        except ApplicationError as exc:
-            results[i] = exc.code
-        except Exception as exc:  # noqa: BLE001 - reported in the assertion
-            results[i] = repr(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_many_users_race_for_stock_five():
@@ -45,7 +22,7 @@ def test_many_users_race_for_stock_five():
     for user in users:
         give_points(user, 100)
 
-    results = run_threads([lambda u=u: redemption_create(user=u, product_id=product.pk) for u in users])
+    results = run_together(*[lambda u=u: redemption_create(user=u, product_id=product.pk) for u in users])
 
     orders = [r for r in results if isinstance(r, Order)]
     assert len(orders) == 5
@@ -64,7 +41,7 @@ def test_one_wallet_redeeming_different_products_at_once_never_goes_negative():
     give_points(user, 100)
     products = [ProductFactory(price=60, stock=None) for _ in range(6)]
 
-    results = run_threads([lambda p=p: redemption_create(user=user, product_id=p.pk) for p in products])
+    results = run_together(*[lambda p=p: redemption_create(user=user, product_id=p.pk) for p in products])
 
     assert sum(isinstance(r, Order) for r in results) == 1
     assert sorted(r for r in results if not isinstance(r, Order)) == ["insufficient_points"] * 5
@@ -77,8 +54,8 @@ def test_same_idempotency_key_at_once_gives_one_order():
     give_points(user, 1000)
     product = ProductFactory(price=10, stock=None)
 
-    results = run_threads(
-        [lambda: redemption_create(user=user, product_id=product.pk, idempotency_key="same") for _ in range(8)]
+    results = run_together(
+        *[lambda: redemption_create(user=user, product_id=product.pk, idempotency_key="same") for _ in range(8)]
     )
 
     assert all(isinstance(r, Order) for r in results), results
@@ -102,7 +79,7 @@ def test_voucher_verified_once_under_concurrent_scans(roles):
         member.groups.add(Group.objects.get(name=STORE_STAFF_GROUP))
         store.staff.add(member)
 
-    results = run_threads([lambda m=m: coupon_verify(code=code, staff=m) for m in staff])
+    results = run_together(*[lambda m=m: coupon_verify(code=code, staff=m) for m in staff])
 
     assert sum(isinstance(r, Coupon) for r in results) == 1
     assert sorted(r for r in results if not isinstance(r, Coupon)) == ["already_used"] * 3
@@ -127,7 +104,7 @@ def test_twenty_new_users_race_for_the_demo_voucher_over_http():
         response = client.post(reverse("mall-redemptions"), {"product": voucher.pk}, format="json")
         return response.status_code, response.json().get("code")
 
-    results = run_threads([lambda c=c: post(c) for c in clients])
+    results = run_together(*[lambda c=c: post(c) for c in clients])
 
     assert sorted(results, key=str) == [(201, None)] * 5 + [(409, "out_of_stock")] * 15
     voucher.refresh_from_db()
@@ -178,7 +155,7 @@ def test_a_redemption_in_progress_does_not_hold_up_another_users():
         finally:
             release.set()
 
-    results = run_threads([slow_redemption, quick_redemption])
+    results = run_together(*[slow_redemption, quick_redemption])
 
     assert all(isinstance(r, Order) for r in results), results
     sinks = {

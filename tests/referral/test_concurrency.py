@@ -1,48 +1,18 @@
 """Races against PostgreSQL with real threads: each reward is paid once whatever arrives together."""
 
-import threading
-
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from accounts.services import user_verify_phone
-from core.exceptions import ApplicationError
 from core.models import User
 from points.models import Transaction
 from points.selectors import wallet_balance
 from referral.models import Reward
 from referral.services import referral_trigger
 from tests.referral.factories import RuleFactory, UserFactory, invite, next_phone
+from tests.reliability.helpers import race, run_together
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
-
-
-def run_together(*calls, allow: tuple[str, ...] = ()) -> list[str]:
-    """Start every call at the same moment, each in its own thread and connection. Returns each
-    call's outcome ("ok" or the code of an allowed ApplicationError); any other error fails."""
-    barrier = threading.Barrier(len(calls))
-    errors, outcomes = [], []
-
-    def worker(call):
-        try:
-            barrier.wait()
-            call()
-            outcomes.append("ok")
-        except ApplicationError as exc:
-            (outcomes if exc.code in allow else errors).append(exc.code if exc.code in allow else exc)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return outcomes
 
 
 def test_two_concurrent_phone_verifications_pay_once():
@@ -81,10 +51,9 @@ def test_two_accounts_with_one_phone_verifying_together_count_once():
     first, second = invite(inviter), invite(inviter)
     phone = next_phone()
 
-    outcomes = run_together(
+    outcomes = race(
         lambda: user_verify_phone(user=first, code=phone),
         lambda: user_verify_phone(user=second, code=phone),
-        allow=("phone_in_use",),
     )
 
     assert sorted(outcomes) == ["ok", "phone_in_use"]  # the database's one-account constraint decides

@@ -1,9 +1,14 @@
-"""Shared by the reliability suites: a fingerprint of the database, a clean ledger audit, a world to act in."""
+"""Shared by the suites: a fingerprint of the database, a clean ledger audit, calls raced on real
+threads against PostgreSQL."""
+
+import logging
+import threading
 
 from django.apps import apps
 from django.db import connection
 from django.db.models import Sum
 
+from core.exceptions import ApplicationError
 from mall.models import Product
 from points.models import Account
 from points.services.audit import ledger_audit
@@ -49,3 +54,60 @@ def set_throttle_rates(monkeypatch, rates: dict) -> None:
 
     for throttle in (SimpleRateThrottle, AnonRateThrottle, UserRateThrottle, ScopedRateThrottle):
         monkeypatch.setattr(throttle, "THROTTLE_RATES", rates)
+
+
+class _LostRaces(logging.Handler):
+    """Collects what core.locks logs at WARNING: a deadlock or serialization failure it retried."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record.getMessage())
+
+
+def run_together(*calls, allow: tuple[str, ...] | None = None) -> list:
+    """Start every call at the same moment, each in its own thread and database connection.
+
+    Returns, in call order, what each call returned or the code of the ApplicationError it raised
+    (only the codes in `allow`, when given). Anything else fails the test, and so does a lost
+    lock race (a deadlock), even one the retry won: the lock order's goal is that none happen.
+    """
+    barrier = threading.Barrier(len(calls))
+    outcomes: list = [None] * len(calls)
+    crashes: list = []
+    lost = _LostRaces()
+    locks_log = logging.getLogger("core.locks")
+    locks_log.addHandler(lost)
+
+    def worker(index, call):
+        try:
+            barrier.wait()
+            outcomes[index] = call()
+        except ApplicationError as exc:
+            if allow is not None and exc.code not in allow:
+                crashes.append(exc)
+            outcomes[index] = exc.code
+        except Exception as exc:  # noqa: BLE001 - reported below
+            crashes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(index, call)) for index, call in enumerate(calls)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        locks_log.removeHandler(lost)
+    assert crashes == []
+    assert lost.records == []  # no lost lock race (deadlock), no out-of-order lock logged
+    return outcomes
+
+
+def race(*calls) -> list[str]:
+    """`run_together` for calls that return nothing of interest: the sorted outcomes, "ok" for a
+    call that succeeded and the error code for one that was refused."""
+    return sorted(outcome if isinstance(outcome, str) else "ok" for outcome in run_together(*calls))

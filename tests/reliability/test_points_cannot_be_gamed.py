@@ -6,11 +6,9 @@ tests/core/test_tokens.py, 9 in tests/mall/test_vouchers.py, 10 in tests/points/
 """
 
 import datetime as dt
-import logging
-import threading
 
 import pytest
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from accounts.services import user_phone_set
@@ -33,47 +31,7 @@ from tests.campaigns.groupbuy.factories import GroupBuyOfferFactory
 from tests.factories import StaffFactory
 from tests.mall.factories import ProductFactory, give_points
 from tests.referral.factories import RuleFactory, UserFactory, invite, next_phone, verify_phone
-
-
-class _LostRaces(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.records = []
-
-    def emit(self, record):
-        self.records.append(record.getMessage())
-
-
-def race(*calls) -> list[str]:
-    """Start every call at the same moment, each in its own thread and connection; return each
-    one's outcome: "ok" or the code of the ApplicationError it raised. Anything else fails, and so
-    does a deadlock, even one the retry won: the lock order's goal is that none happen."""
-    barrier = threading.Barrier(len(calls))
-    outcomes, crashes = [], []
-    lost = _LostRaces()
-    logging.getLogger("core.locks").addHandler(lost)
-
-    def worker(call):
-        try:
-            barrier.wait()
-            call()
-            outcomes.append("ok")
-        except ApplicationError as exc:
-            outcomes.append(exc.code)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            crashes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    logging.getLogger("core.locks").removeHandler(lost)
-    assert crashes == []
-    assert lost.records == []  # no lost lock race (deadlock), no out-of-order lock logged
-    return sorted(outcomes)
+from tests.reliability.helpers import race
 
 
 def regular_user():

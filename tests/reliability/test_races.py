@@ -5,11 +5,8 @@ check-in, oversell, last group seat, group join versus expiry, two settlements, 
 assist helpers).
 """
 
-import threading
-
 import pytest
 import time_machine
-from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -20,7 +17,7 @@ from tests.campaigns.groupbuy.factories import GroupBuyOfferFactory
 from tests.checkin.factories import ChallengeFactory, at, balance, fund
 from tests.factories import UserFactory
 from tests.mall.factories import ProductFactory
-from tests.reliability.helpers import assert_ledger_clean
+from tests.reliability.helpers import assert_ledger_clean, run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -33,37 +30,15 @@ def _client(user) -> APIClient:
     return client
 
 
-def _race(calls) -> list:
-    """Run each (client, path, body) in its own thread, all released at once; returns the responses."""
-    barrier = threading.Barrier(len(calls))
-    responses: list = [None] * len(calls)
-    errors = []
-
-    def run(index, client, path, body):
-        try:
-            barrier.wait()
-            responses[index] = client.post(path, body, format="json")
-        except Exception as exc:  # noqa: BLE001 - asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, *call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return responses
-
-
 def test_a_double_tapped_join_makes_one_entry_and_takes_one_stake():
     challenge = ChallengeFactory()
     user = UserFactory()
     fund(user, 100)
     with time_machine.travel(JOIN_TIME, tick=False):
         client = _client(user)
-        responses = _race([(client, f"/api/challenges/{challenge.pk}/join", {"stake": 30})] * 8)
+        responses = run_together(
+            *[lambda: client.post(f"/api/challenges/{challenge.pk}/join", {"stake": 30}, format="json")] * 8
+        )
 
     statuses = sorted(r.status_code for r in responses)
     assert statuses.count(201) == 1, statuses
@@ -80,7 +55,7 @@ def test_the_last_seats_of_a_round_go_to_exactly_as_many_users_as_it_holds():
         fund(user, 100)
     with time_machine.travel(JOIN_TIME, tick=False):
         calls = [(_client(u), f"/api/challenges/{challenge.pk}/join", {"stake": 10}) for u in users]
-        responses = _race(calls)
+        responses = run_together(*[lambda call=call: call[0].post(call[1], call[2], format="json") for call in calls])
 
     winners = [u for u, r in zip(users, responses, strict=True) if r.status_code == 201]
     assert len(winners) == 3
@@ -104,7 +79,7 @@ def test_one_wallet_spent_at_once_on_a_stake_a_redemption_and_a_group_buy_never_
             (client, "/api/mall/redemptions", {"product": product.pk, "quantity": 1}),
             (client, f"/api/groupbuys/offers/{offer.pk}/open", {}),
         ] * 2
-        responses = _race(calls)
+        responses = run_together(*[lambda call=call: call[0].post(call[1], call[2], format="json") for call in calls])
 
     # Then exactly one of them is paid for, the others are refused for want of points
     ok = [r for r in responses if r.status_code in (200, 201)]

@@ -13,8 +13,8 @@ from points.models import Transaction
 from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
 from tests.campaigns.assist.factories import AssistCampaignFactory, ProductFactory
-from tests.campaigns.groupbuy.test_concurrency import run_threads
 from tests.factories import UserFactory
+from tests.reliability.helpers import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +29,7 @@ def test_ten_concurrent_helpers_complete_the_task_once():
     task, _ = assist_task_start(user=starter, campaign_id=campaign.pk)
     helpers = [old_user() for _ in range(10)]
 
-    results = run_threads([lambda h=h: assist_task_help(helper=h, task_id=task.pk) for h in helpers])
+    results = run_together(*[lambda h=h: assist_task_help(helper=h, task_id=task.pk) for h in helpers])
 
     counted = [r for r in results if isinstance(r, AssistTask)]
     assert len(counted) == 3
@@ -47,7 +47,7 @@ def test_one_helper_tapping_five_times_at_once_helps_once():
     task, _ = assist_task_start(user=old_user(), campaign_id=campaign.pk)
     helper = old_user()
 
-    results = run_threads([lambda: assist_task_help(helper=helper, task_id=task.pk) for _ in range(5)])
+    results = run_together(*[lambda: assist_task_help(helper=helper, task_id=task.pk) for _ in range(5)])
 
     assert sum(isinstance(r, AssistTask) for r in results) == 1
     assert sorted(r for r in results if not isinstance(r, AssistTask)) == ["already_helped"] * 4
@@ -60,7 +60,7 @@ def test_the_daily_help_limit_holds_across_tasks_at_once():
     tasks = [assist_task_start(user=old_user(), campaign_id=campaign.pk)[0] for _ in range(4)]
     helper = old_user()
 
-    results = run_threads([lambda t=t: assist_task_help(helper=helper, task_id=t.pk) for t in tasks])
+    results = run_together(*[lambda t=t: assist_task_help(helper=helper, task_id=t.pk) for t in tasks])
 
     assert sum(isinstance(r, AssistTask) for r in results) == 1
     assert sorted(r for r in results if not isinstance(r, AssistTask)) == ["help_limit_reached"] * 3
@@ -71,7 +71,7 @@ def test_a_double_tapped_start_opens_one_task():
     campaign = AssistCampaignFactory()
     starter = old_user()
 
-    results = run_threads([lambda: assist_task_start(user=starter, campaign_id=campaign.pk) for _ in range(5)])
+    results = run_together(*[lambda: assist_task_start(user=starter, campaign_id=campaign.pk) for _ in range(5)])
 
     assert all(isinstance(r, tuple) for r in results), results
     assert len({task.pk for task, _created in results}) == 1
@@ -90,8 +90,8 @@ def test_the_last_help_racing_the_expiry_gives_one_outcome(attempt):
 
     # Just before the deadline (the help's own check is a moment earlier than the expiry's).
     with time_machine.travel(task.expires_at - dt.timedelta(milliseconds=1 + attempt), tick=True):
-        results = run_threads(
-            [
+        results = run_together(
+            *[
                 lambda: assist_task_help(helper=last_helper, task_id=task.pk),
                 lambda: assist_task_expire(task_id=task.pk, force=True),
             ]
@@ -116,7 +116,7 @@ def test_expiry_run_twice_at_once_expires_once():
     task, _ = assist_task_start(user=old_user(), campaign_id=campaign.pk)
 
     with time_machine.travel(task.expires_at + dt.timedelta(minutes=1)):
-        results = run_threads([lambda: assist_task_expire(task_id=task.pk) for _ in range(4)])
+        results = run_together(*[lambda: assist_task_expire(task_id=task.pk) for _ in range(4)])
 
     assert sorted(results) == [False, False, False, True]
     product.refresh_from_db()

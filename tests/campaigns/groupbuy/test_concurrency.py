@@ -1,11 +1,7 @@
-import threading
-
 import pytest
-from django.db import connection
 
 from campaigns.groupbuy.models import GroupBuyGroup, GroupBuyMember
 from campaigns.groupbuy.services import groupbuy_group_expire, groupbuy_group_join, groupbuy_group_open
-from core.exceptions import ApplicationError
 from mall.models import Order
 from points.models import Transaction
 from points.selectors import wallet_balance
@@ -13,31 +9,9 @@ from points.services.audit import ledger_audit
 from points.services.ledger import account_escrow
 from tests.campaigns.groupbuy.factories import GroupBuyOfferFactory, give_points
 from tests.factories import UserFactory
+from tests.reliability.helpers import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_threads(targets):
-    barrier = threading.Barrier(len(targets))
-    results = [None] * len(targets)
-
-    def run(i, target):
-        try:
-            barrier.wait()
-            results[i] = target()
-        except ApplicationError as exc:
-            results[i] = exc.code
-        except Exception as exc:  # noqa: BLE001 - reported in the assertion
-            results[i] = repr(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def rich_user():
@@ -51,7 +25,7 @@ def test_ten_threads_race_for_the_last_seat():
     group = groupbuy_group_open(user=rich_user(), offer_id=offer.pk)
     users = [rich_user() for _ in range(10)]
 
-    results = run_threads([lambda u=u: groupbuy_group_join(user=u, group_id=group.pk) for u in users])
+    results = run_together(*[lambda u=u: groupbuy_group_join(user=u, group_id=group.pk) for u in users])
 
     winners = [r for r in results if isinstance(r, GroupBuyGroup)]
     assert len(winners) == 1
@@ -68,7 +42,7 @@ def test_double_join_race_makes_one_member():
     group = groupbuy_group_open(user=rich_user(), offer_id=offer.pk)
     friend = rich_user()
 
-    results = run_threads([lambda: groupbuy_group_join(user=friend, group_id=group.pk)] * 2)
+    results = run_together(*[lambda: groupbuy_group_join(user=friend, group_id=group.pk)] * 2)
 
     assert sorted(isinstance(r, GroupBuyGroup) for r in results) == [False, True]
     assert [r for r in results if not isinstance(r, GroupBuyGroup)] == ["already_member"]
@@ -83,11 +57,9 @@ def test_last_join_races_the_refund_one_outcome(attempt):
     leader, friend = rich_user(), rich_user()
     group = groupbuy_group_open(user=leader, offer_id=offer.pk)
 
-    results = run_threads(
-        [
-            lambda: groupbuy_group_join(user=friend, group_id=group.pk),
-            lambda: groupbuy_group_expire(group_id=group.pk, force=True),
-        ]
+    results = run_together(
+        lambda: groupbuy_group_join(user=friend, group_id=group.pk),
+        lambda: groupbuy_group_expire(group_id=group.pk, force=True),
     )
 
     group.refresh_from_db()
