@@ -121,7 +121,13 @@ class CouponListApi(APIView):
     @extend_schema(
         parameters=[
             *PAGE_PARAMETERS,
-            OpenApiParameter("status", OpenApiTypes.STR, required=False, enum=Coupon.Status.values),
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                required=False,
+                enum=["", *Coupon.Status.values],
+                description="Only vouchers in this state; empty or omitted: all.",
+            ),
         ],
         responses={200: s.CouponPageOutput},
     )

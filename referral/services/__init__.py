@@ -2,22 +2,23 @@
 `referral_rewards_pending`, to skip a transaction) and `referral_reward_clawback`.
 
 - attribution: referral profiles and codes, landing-page scans, binding a new user at login
-- rewards: reward rules applied on triggers, caps, milestones, holds, review, clawback, flags
+- rewards: reward rules applied on triggers, caps, milestones, holds, and paying them
+- review: operators approving or rejecting held rewards, flagged inviters
+- clawback: taking a reward back when what earned it is refunded
 - posters: composing and caching a user's poster
 """
 
 from referral.services.attribution import referral_bind_new_user, referral_scan_record
+from referral.services.clawback import referral_reward_clawback
 from referral.services.posters import referral_poster
 from referral.services.profiles import referral_profile_ensure
-from referral.services.rewards import (
+from referral.services.review import (
     referral_flag_inactive_inviters,
     referral_profile_flag_set,
     referral_reward_approve,
-    referral_reward_clawback,
     referral_reward_reject,
-    referral_rewards_pending,
-    referral_trigger,
 )
+from referral.services.rewards import referral_rewards_pending, referral_trigger
 
 __all__ = [
     "referral_bind_new_user",

@@ -1,4 +1,4 @@
-"""Invite rewards: triggers, caps, milestones, anti-fraud holds, review, clawback, flags.
+"""Invite rewards: triggers, caps, milestones and anti-fraud holds, and paying them.
 
 Lock order (docs/concurrency.md): the invitee's member lock (the caller's, or taken here), then
 the invitee's Referral row (only ever locked under that member lock, so it never waits), then the
@@ -8,27 +8,24 @@ wallets, `ledger_lock`). A caller that posts points itself triggers first. Every
 ledger transaction whose key names the referral, the rule and the role, so it is paid once however
 often a trigger fires. What the inviter gets besides points (their own `invite_friend` task) is a
 reaction of another member: it runs after commit, in the inviter's own transaction.
-"""
+
+Operators' review is in `review`, taking a reward back on a refund in `clawback`; both take their
+locks through the helpers here, in the same order."""
 
 import datetime as dt
-import logging
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
-from django.utils.translation import gettext as _
+from django.db.models import F
 
 from core.clock import local_today, now
 from core.db import fetch_prepared
-from core.exceptions import ApplicationError
 from core.locks import lock_members, lock_one, lock_shared
-from points.models import Account, Transaction
+from points.models import Transaction
 from points.services.ledger import account_for_user, account_issuance, ledger_lock, ledger_post
-from referral.models import FlagReason, Milestone, MilestoneAward, Referral, ReferralProfile, Reward, RewardRule
+from referral.models import Milestone, MilestoneAward, Referral, ReferralProfile, Reward, RewardRule
 from referral.selectors import referral_config, rules_active
 from referral.services.profiles import referral_profile_ensure
-
-logger = logging.getLogger(__name__)
 
 VELOCITY_WINDOW = dt.timedelta(hours=1)
 COUNTING = [Reward.Status.PAID, Reward.Status.HELD]
@@ -42,18 +39,18 @@ def milestone_key(*, milestone_id: int, inviter_id: int) -> str:
     return f"referral:milestone:{milestone_id}:{inviter_id}"
 
 
-def _lock_referral(*, invitee_id: int) -> Referral | None:
+def referral_lock(*, invitee_id: int) -> Referral | None:
     """The invitee's referral, under the invitee's member lock (taken here if the caller has not)."""
     lock_members(invitee_id)
     return lock_one(Referral.objects.filter(invitee_id=invitee_id))
 
 
-def _lock_profile(*, user) -> ReferralProfile:
+def profile_lock(*, user) -> ReferralProfile:
     referral_profile_ensure(user=user)
     return lock_shared(ReferralProfile.objects.filter(user=user))[0]
 
 
-def _lock_wallets(*, referral: Referral, also: tuple = ()) -> None:
+def wallets_lock(*, referral: Referral, also: tuple = ()) -> None:
     """Every account the rewards of `referral` may post to, in one go (level 3 of the order), with
     `also`: the accounts the caller will post to after the rewards (a refund, a debit)."""
     ledger_lock(account_issuance(), account_for_user(referral.inviter), account_for_user(referral.invitee), *also)
@@ -69,9 +66,6 @@ def _credit(*, user, points: int, key: str, memo: str, metadata: dict) -> Transa
         memo=memo,
         metadata=metadata,
     )
-
-
-# -- paying -------------------------------------------------------------------------------------
 
 
 def _invite_task_complete(*, inviter) -> None:
@@ -119,7 +113,7 @@ def _qualify(*, referral: Referral, profile: ReferralProfile) -> None:
     _invite_task_complete(inviter=profile.user)
 
 
-def _pay(*, reward: Reward, referral: Referral, profile: ReferralProfile) -> None:
+def reward_pay(*, reward: Reward, referral: Referral, profile: ReferralProfile) -> None:
     """Post the reward's points (both roles) and qualify the referral when the rule says so."""
     rule = reward.rule
     metadata = {"referral": referral.pk, "rule": rule.pk, "trigger": rule.trigger}
@@ -139,9 +133,6 @@ def _pay(*, reward: Reward, referral: Referral, profile: ReferralProfile) -> Non
     )
     if rule.qualifies and referral.status in (Referral.Status.REGISTERED, Referral.Status.HELD):
         _qualify(referral=referral, profile=profile)
-
-
-# -- deciding -----------------------------------------------------------------------------------
 
 
 def _phone_already_counted(*, referral: Referral, invitee) -> bool:
@@ -217,7 +208,7 @@ def _reward_decide(
                 referral.save(update_fields=["status"])
             return reward
 
-    profile = _lock_profile(user=referral.inviter)
+    profile = profile_lock(user=referral.inviter)
     hold = _hold_reason(referral=referral, profile=profile)
     inviter_points, capped = _inviter_points_after_caps(rule=rule, inviter_id=profile.user_id, today=today)
     reward = Reward.objects.create(
@@ -237,8 +228,8 @@ def _reward_decide(
             referral.status = Referral.Status.HELD
             referral.save(update_fields=["status"])
         return reward
-    _lock_wallets(referral=referral, also=also_lock)
-    _pay(reward=reward, referral=referral, profile=profile)
+    wallets_lock(referral=referral, also=also_lock)
+    reward_pay(reward=reward, referral=referral, profile=profile)
     return reward
 
 
@@ -280,7 +271,7 @@ def referral_trigger(*, user, trigger: str, source: str = "", also_lock: tuple =
     if not referral_rewards_pending(user=user, trigger=trigger):
         return []
     with transaction.atomic():
-        referral = _lock_referral(invitee_id=user.pk)  # the invitee's member lock first
+        referral = referral_lock(invitee_id=user.pk)  # the invitee's member lock first
         rules = _rules_pending(referral=referral, trigger=trigger)  # again, now under the locks
         if not rules:
             return []
@@ -293,206 +284,3 @@ def referral_trigger(*, user, trigger: str, source: str = "", also_lock: tuple =
             if reward is not None:
                 decided.append(reward)
         return decided
-
-
-# -- review -------------------------------------------------------------------------------------
-
-
-def _lock_held(*, reward: Reward) -> tuple[Referral, Reward]:
-    invitee_id = Referral.objects.values_list("invitee_id", flat=True).get(pk=reward.referral_id)
-    _lock_referral(invitee_id=invitee_id)
-    referral = Referral.objects.select_related("inviter", "invitee").get(pk=reward.referral_id)
-    reward = lock_shared(Reward.objects.select_related("rule").filter(pk=reward.pk))[0]
-    if reward.status != Reward.Status.HELD:
-        raise ApplicationError("reward_not_held", _("This reward is not waiting for review."), 409)
-    return referral, reward
-
-
-def referral_reward_approve(*, reward: Reward, actor) -> Reward:
-    """Staff approve a held reward: it is paid now, and the friend counts as qualified."""
-    with transaction.atomic():
-        referral, reward = _lock_held(reward=reward)
-        profile = _lock_profile(user=referral.inviter)
-        reward.status = Reward.Status.PAID
-        reward.reviewed_by = actor
-        reward.reviewed_at = now()
-        reward.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-        _lock_wallets(referral=referral)
-        _pay(reward=reward, referral=referral, profile=profile)
-    return reward
-
-
-def referral_reward_reject(*, reward: Reward, actor) -> Reward:
-    """Staff reject a held reward: nothing is paid, and a referral held for it is rejected."""
-    with transaction.atomic():
-        referral, reward = _lock_held(reward=reward)
-        reward.status = Reward.Status.REJECTED
-        reward.reason = Reward.Reason.REVIEW
-        reward.reviewed_by = actor
-        reward.reviewed_at = now()
-        reward.save(update_fields=["status", "reason", "reviewed_by", "reviewed_at"])
-        still_held = referral.rewards.filter(status=Reward.Status.HELD, rule__qualifies=True).exists()
-        if referral.status == Referral.Status.HELD and not still_held:
-            referral.status = Referral.Status.REJECTED
-            referral.save(update_fields=["status"])
-    return reward
-
-
-# -- clawback -----------------------------------------------------------------------------------
-
-
-def _claw(*, user, points: int, key: str, memo: str, metadata: dict) -> int:
-    """Take back up to `points` from `user`'s wallet (never below zero), the wallet already locked.
-    Returns what was taken."""
-    if points <= 0:
-        return 0
-    account = account_for_user(user)
-    balance = Account.objects.values_list("balance", flat=True).get(pk=account.pk)
-    take = min(points, balance)
-    if take <= 0:
-        return 0
-    ledger_post(
-        kind=Transaction.Kind.REFERRAL_REWARD,
-        key=key,
-        legs=[(account, -take), (account_issuance(), take)],
-        memo=memo,
-        metadata=metadata,
-    )
-    return take
-
-
-def referral_reward_clawback(
-    *,
-    user,
-    trigger: str,
-    source: str = "",
-    include_unsourced: bool = True,
-    also_lock: tuple = (),
-    before_claw=None,
-) -> list[Reward]:
-    """Undo the rewards `user`'s referral earned by `trigger` (a first redemption later refunded).
-
-    Both roles' points are taken back, as far as each wallet allows; a reward still held for
-    review is rejected (the redemption it was for no longer stands, so approving it later would
-    create points for nothing). A referral that qualified through such a reward, and through
-    nothing else, is revoked and stops counting for the inviter; milestone bonuses already paid
-    stay paid. Runs under the invitee's member lock (the caller's, the cancelling customer's),
-    before the caller's own postings (`also_lock`, as for `referral_trigger`); `before_claw` is
-    called once every account is locked and before anything is taken back (a refund posts there,
-    so the points it returns can be clawed). With `source`, only
-    the rewards that this source earned, and those recorded without a source (from before sources
-    were recorded) when `include_unsourced`.
-    """
-    with transaction.atomic():
-        referral = _lock_referral(invitee_id=user.pk)
-        if referral is None:
-            if before_claw is not None:
-                before_claw()
-            return []
-        rewards = Reward.objects.select_related("rule").filter(
-            referral=referral, rule__trigger=trigger, status__in=[Reward.Status.PAID, Reward.Status.HELD]
-        )
-        if source:
-            rewards = rewards.filter(source__in=[source, ""] if include_unsourced else [source])
-        rewards = lock_shared(rewards)
-        if not rewards:
-            if before_claw is not None:
-                before_claw()
-            return []
-        held = [reward for reward in rewards if reward.status == Reward.Status.HELD]
-        for reward in held:
-            reward.status, reward.reason = Reward.Status.REJECTED, Reward.Reason.REFUNDED
-            reward.save(update_fields=["status", "reason"])
-        rewards = [reward for reward in rewards if reward.status == Reward.Status.PAID]
-        referral = Referral.objects.select_related("inviter", "invitee").get(pk=referral.pk)
-        profile = _lock_profile(user=referral.inviter)
-        if held and referral.status == Referral.Status.HELD:
-            still_held = referral.rewards.filter(status=Reward.Status.HELD, rule__qualifies=True).exists()
-            if not still_held:
-                referral.status = Referral.Status.REJECTED
-                referral.save(update_fields=["status"])
-        if not rewards:
-            if before_claw is not None:
-                before_claw()
-            return held
-        _lock_wallets(referral=referral, also=also_lock)  # both wallets, before their balances are read
-        if before_claw is not None:
-            before_claw()
-        for reward in rewards:
-            metadata = {"referral": referral.pk, "rule": reward.rule_id, "clawback": True}
-            reward.inviter_clawed = _claw(
-                user=referral.inviter,
-                points=reward.inviter_points,
-                key=reward_key(referral_id=referral.pk, rule_id=reward.rule_id, role="inviter") + ":clawback",
-                memo=f"referral clawback: {reward.rule.name}",
-                metadata=metadata,
-            )
-            reward.invitee_clawed = _claw(
-                user=referral.invitee,
-                points=reward.invitee_points,
-                key=reward_key(referral_id=referral.pk, rule_id=reward.rule_id, role="invitee") + ":clawback",
-                memo=f"referral clawback: {reward.rule.name}",
-                metadata=metadata,
-            )
-            reward.status = Reward.Status.CLAWED_BACK
-            reward.save(update_fields=["status", "inviter_clawed", "invitee_clawed"])
-        still_qualified = referral.rewards.filter(status=Reward.Status.PAID, rule__qualifies=True).exists()
-        if referral.status == Referral.Status.QUALIFIED and not still_qualified:
-            referral.status = Referral.Status.REVOKED
-            referral.save(update_fields=["status"])
-            ReferralProfile.objects.filter(pk=profile.pk, qualified_count__gt=0).update(
-                qualified_count=F("qualified_count") - 1
-            )
-    return held + rewards
-
-
-# -- flags --------------------------------------------------------------------------------------
-
-
-def referral_flag_inactive_inviters() -> int:
-    """Flag inviters with at least N invitees, none of whom became active within D days.
-
-    Active means a verified phone or a qualified invite. Staff clearing a flag resets the count:
-    only invitees who joined after the review are looked at again. Returns how many were flagged.
-    """
-    config = referral_config()
-    if not config.flag_min_invitees:
-        return 0
-    at = now()
-    cutoff = at - dt.timedelta(days=config.flag_after_days)
-    active = Q(invitee__phone_verified=True) | Q(status=Referral.Status.QUALIFIED)
-    candidates = (
-        Referral.objects.filter(created_at__lt=cutoff)
-        .exclude(inviter__referral_profile__flagged=True)
-        .values("inviter_id")
-        .annotate(total=Count("id"), active=Count("id", filter=active))
-        .filter(total__gte=config.flag_min_invitees, active=0)
-    )
-    flagged = 0
-    for row in candidates.iterator():
-        profile = ReferralProfile.objects.filter(user_id=row["inviter_id"]).first()
-        if profile is None:
-            continue
-        if profile.flag_reviewed_at is not None:
-            since = Referral.objects.filter(
-                inviter_id=row["inviter_id"], created_at__lt=cutoff, created_at__gt=profile.flag_reviewed_at
-            )
-            if since.count() < config.flag_min_invitees or since.filter(active).exists():
-                continue
-        flagged += ReferralProfile.objects.filter(pk=profile.pk, flagged=False).update(
-            flagged=True, flag_reason=FlagReason.INACTIVE_INVITEES, flagged_at=at
-        )
-    return flagged
-
-
-def referral_profile_flag_set(*, profile: ReferralProfile, flagged: bool, actor) -> ReferralProfile:
-    """Staff flag an inviter (new rewards wait for review) or clear a flag."""
-    at = now()
-    if flagged:
-        ReferralProfile.objects.filter(pk=profile.pk).update(flagged=True, flag_reason=FlagReason.STAFF, flagged_at=at)
-    else:
-        ReferralProfile.objects.filter(pk=profile.pk).update(
-            flagged=False, flag_reason=FlagReason.NONE, flagged_at=None, flag_reviewed_at=at
-        )
-    profile.refresh_from_db()
-    return profile

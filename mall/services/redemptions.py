@@ -1,0 +1,279 @@
+"""Redemptions: ordering with points without overselling, cancelling with a refund, fulfilling.
+
+Lock order (docs/concurrency.md): the customer's member lock (every per-user check, the limit
+and the level, runs under it), then the order row and its vouchers, then the referral rows a
+first redemption or its refund touches, then the accounts (all of them in one go), then the
+product row (a conditional UPDATE, last). The debit and the order are written in the same
+database transaction, so no order exists without its debit."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from core.clock import now
+from core.exceptions import ApplicationError
+from core.locks import lock_members, lock_shared, retry_on_conflict
+from events.services import event_record
+from mall.models import Coupon, Order, Product, Store
+from mall.services.orders import order_is_first_redemption, order_lock, order_sink, order_source, order_stands
+from mall.services.products import (
+    invalid,
+    not_on_sale,
+    out_of_stock,
+    product_level_check,
+    product_limit_check,
+    product_on_sale,
+)
+from mall.services.vouchers import coupons_issue
+from points.models import Transaction
+from points.services.ledger import account_for_user, account_sink, ledger_lock, ledger_post
+
+MAX_QUANTITY = 20
+
+
+def redemption_referral_reward(*, order: Order, also_lock: tuple = ()) -> None:
+    """The referral rules on a first redemption, for a standing order, under its owner's member
+    lock and before the caller posts to `also_lock` (the rules pay once per referral whatever
+    calls this; the order is recorded as what earned them, so its refund takes them back)."""
+    from referral.services import referral_trigger
+
+    if order_is_first_redemption(order=order):
+        referral_trigger(user=order.user, trigger="first_redemption", source=order_source(order), also_lock=also_lock)
+
+
+@retry_on_conflict
+@transaction.atomic
+def redemption_referral_reward_apply(*, order_id: int) -> None:
+    """`redemption_referral_reward` in the order owner's own transaction: the reaction to an order
+    that another member's action made stand. A refunded or still-waiting order earns nothing."""
+    owner_id = Order.objects.filter(pk=order_id).values_list("user_id", flat=True).first()
+    if owner_id is None:
+        return
+    lock_members(owner_id)  # a cancel of the same order waits, or has already happened
+    order = Order.objects.select_related("user").get(pk=order_id)
+    if order_stands(order):
+        redemption_referral_reward(order=order)
+
+
+def redemption_referral_clawback(*, order: Order, was_first: bool, also_lock: tuple, refund) -> None:
+    """A refunded order takes back the referral rewards it earned (held ones are rejected): the
+    referral's rows are locked first, then every account, then `refund` posts, then the claw."""
+    from referral.services import referral_reward_clawback
+
+    if order.points <= 0:
+        ledger_lock(*also_lock)
+        refund()
+        return
+    referral_reward_clawback(
+        user=order.user,
+        trigger="first_redemption",
+        source=order_source(order),
+        include_unsourced=was_first,
+        also_lock=also_lock,
+        before_claw=lambda: (ledger_lock(*also_lock), refund()),
+    )
+
+
+@retry_on_conflict
+def redemption_create(
+    *,
+    user,
+    product_id: int,
+    quantity: int = 1,
+    address: str = "",
+    store_id: int | None = None,
+    idempotency_key: str = "",
+) -> Order:
+    """Redeem `quantity` of a product for points: one database transaction takes the stock and the
+    points, creates the order and, for vouchers, issues their codes. The same `idempotency_key`
+    from the same user returns the first order."""
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise invalid(_("Quantity must be between 1 and %(max)s.") % {"max": MAX_QUANTITY})
+    if idempotency_key:
+        existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            existing.replayed = True  # the view answers 200, not 201
+            return existing
+    try:
+        return _redemption_create(
+            user=user,
+            product_id=product_id,
+            quantity=quantity,
+            address=address.strip(),
+            store_id=store_id,
+            idempotency_key=idempotency_key,
+        )
+    except IntegrityError:
+        if idempotency_key:  # the same key, sent twice at once: the other request won
+            existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+            if existing is not None:
+                existing.replayed = True
+                return existing
+        raise
+
+
+@transaction.atomic
+def _redemption_create(*, user, product_id, quantity, address, store_id, idempotency_key) -> Order:
+    lock_members(user)
+    if idempotency_key:
+        existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            existing.replayed = True  # the view answers 200, not 201
+            return existing
+    product = Product.objects.select_related("level_required").filter(pk=product_id).first()
+    if product is None or not product_on_sale(product):
+        raise not_on_sale()
+    return order_place(
+        user=user,
+        product=product,
+        quantity=quantity,
+        points=product.price * quantity,
+        address=address,
+        store_id=store_id,
+        idempotency_key=idempotency_key,
+    )
+
+
+def order_place(
+    *,
+    user,
+    product: Product,
+    quantity: int,
+    points: int,
+    address: str = "",
+    store_id: int | None = None,
+    idempotency_key: str = "",
+    ledger_key: str = "",
+    metadata: dict | None = None,
+) -> Order:
+    """Inside the caller's transaction, under the user's member lock: check the level, delivery,
+    per-user limit and stock; create the order, apply the first-redemption referral rules, debit
+    `points` (nothing at 0), issue vouchers, and take the stock with a conditional UPDATE (last).
+    The mall's redemptions and a bargain's purchase both come through here."""
+    product_level_check(user=user, level=product.level_required)
+    store = None
+    if store_id is not None:
+        store = Store.objects.filter(pk=store_id, is_active=True).first()
+        if store is None:
+            raise invalid(_("No such store."))
+    if product.kind == Product.Kind.PHYSICAL and not address and store is None:
+        raise invalid(_("Physical goods need a delivery address or a pickup store."))
+    product_limit_check(user=user, product=product, quantity=quantity)
+    if product.stock is not None and product.stock < quantity:
+        raise out_of_stock()  # the friendly early answer; the UPDATE below is what makes it true
+
+    order = Order.objects.create(
+        user=user,
+        product=product,
+        quantity=quantity,
+        points=points,
+        address=address,
+        store=store,
+        idempotency_key=idempotency_key,
+    )
+    wallet, sink = account_for_user(user), account_sink(shard_of=user.pk)
+    if points:
+        redemption_referral_reward(order=order, also_lock=(wallet, sink))
+        order.transaction = ledger_post(
+            kind=Transaction.Kind.REDEMPTION,
+            key=ledger_key or f"redeem:{order.pk}",
+            legs=[(wallet, -points), (sink, points)],
+            memo=product.name,
+            actor=user,
+            metadata={"order": order.pk, "product": product.pk, "quantity": quantity, **(metadata or {})},
+        )
+    if product.kind in (Product.Kind.VOUCHER, Product.Kind.COUPON):
+        coupons_issue(order=order, product=product)
+        order.status = Order.Status.FULFILLED  # the codes are the goods
+        order.fulfilled_at = now()
+    order.save(update_fields=["transaction", "status", "fulfilled_at"])
+    if points:  # a gift (zero points) is not a redemption
+        event_record(user=user, kind="redeemed", amount=points, ref=f"order:{order.pk}")
+    if product.stock is not None:
+        # Last, so the product's row is locked only from here to commit: a flash sale's buyers
+        # queue on it for this statement alone, not for the whole redemption.
+        taken = Product.objects.filter(pk=product.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
+        if taken != 1:
+            raise out_of_stock()  # rolls back the order, the debit and the vouchers with it
+    return order
+
+
+@retry_on_conflict
+def redemption_cancel(*, order: Order, actor=None, by_customer: bool = False) -> Order:
+    """Cancel an order: refund its points through the ledger and put its stock back.
+
+    A customer may cancel an order not yet fulfilled, or a voucher order none of whose vouchers
+    was used; operators may also cancel fulfilled physical orders. A used voucher is never refunded.
+    """
+    with transaction.atomic():
+        owner_id = Order.objects.filter(pk=order.pk).values_list("user_id", flat=True).first()
+        if owner_id is None or (by_customer and actor is not None and owner_id != actor.pk):
+            raise ApplicationError("not_found", _("Not found."), 404)
+        lock_members(owner_id)  # the customer's, whoever cancels: a refund changes their limits
+        order = order_lock(order.pk)
+        if order.status == Order.Status.CANCELLED:
+            return order
+        if order.status == Order.Status.AWAITING_GROUP:  # its points are in the group's escrow
+            raise ApplicationError("invalid_state", _("This order waits for its group-buy to finish."), 409)
+        if order.status == Order.Status.AWAITING_ASSIST:  # an assist's reward, released if it expires
+            raise ApplicationError("invalid_state", _("This order waits for its assist task to finish."), 409)
+        # Verification locks the order row first, so no voucher changes while we hold it.
+        if order.coupons.filter(status=Coupon.Status.USED).exists():
+            raise ApplicationError("already_used", _("A used voucher cannot be cancelled."), 409)
+        if order.status == Order.Status.COMPLETED:
+            raise ApplicationError("invalid_state", _("A completed order cannot be cancelled."), 409)
+        is_voucher = order.product.kind != Product.Kind.PHYSICAL
+        if by_customer and order.status == Order.Status.FULFILLED and not is_voucher:
+            raise ApplicationError("invalid_state", _("This order was already sent; ask the store."), 409)
+        coupons = lock_shared(Coupon.objects.filter(order=order))
+        if by_customer and any(c.status == Coupon.Status.EXPIRED for c in coupons):
+            raise ApplicationError("coupon_expired", _("This voucher has expired."), 409)
+        wallet, sink = account_for_user(order.user), order_sink(order)
+
+        def refund() -> None:
+            if order.points:  # a reward order (zero points) has nothing to refund
+                order.refund = ledger_post(
+                    kind=Transaction.Kind.REFUND,
+                    key=f"redeem-refund:{order.pk}",
+                    legs=[(sink, -order.points), (wallet, order.points)],
+                    memo=order.product.name,
+                    actor=actor,
+                    metadata={"order": order.pk},
+                    refund_of=order.transaction,
+                )
+
+        was_first = order_is_first_redemption(order=order)
+        redemption_referral_clawback(order=order, was_first=was_first, also_lock=(wallet, sink), refund=refund)
+        Coupon.objects.filter(pk__in=[c.pk for c in coupons]).update(status=Coupon.Status.CANCELLED)
+        if order.product.stock is not None:
+            Product.objects.filter(pk=order.product_id, stock__isnull=False).update(stock=F("stock") + order.quantity)
+        order.status = Order.Status.CANCELLED
+        order.cancelled_at = now()
+        order.save(update_fields=["status", "cancelled_at", "refund"])
+    return order
+
+
+def redemption_fulfil(*, order: Order, actor=None) -> Order:
+    """created -> fulfilled (sent, or ready for pickup). Fulfilled orders are left alone."""
+    with transaction.atomic():
+        order = order_lock(order.pk)
+        if order.status == Order.Status.FULFILLED:
+            return order
+        if order.status != Order.Status.CREATED:
+            raise ApplicationError("invalid_state", _("Only a new order can be fulfilled."), 409)
+        order.status, order.fulfilled_at = Order.Status.FULFILLED, now()
+        order.save(update_fields=["status", "fulfilled_at"])
+    return order
+
+
+def redemption_complete(*, order: Order, actor=None) -> Order:
+    """fulfilled -> completed (received or picked up)."""
+    with transaction.atomic():
+        order = order_lock(order.pk)
+        if order.status == Order.Status.COMPLETED:
+            return order
+        if order.status != Order.Status.FULFILLED:
+            raise ApplicationError("invalid_state", _("Only a fulfilled order can be completed."), 409)
+        order.status, order.completed_at = Order.Status.COMPLETED, now()
+        order.save(update_fields=["status", "completed_at"])
+    return order

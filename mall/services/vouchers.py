@@ -1,0 +1,122 @@
+"""Vouchers (券码) and their verification at the front desk (核销): codes staff can read aloud,
+issuing an order's vouchers, verifying one once at the staff member's own store, nightly expiry."""
+
+import base64
+import datetime as dt
+import functools
+import io
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from core.clock import now
+from core.exceptions import ApplicationError
+from core.locks import lock_shared
+from mall.models import Coupon, Order, Product, Store
+from mall.services.orders import order_lock
+from mall.services.products import invalid
+from mall.services.roles import VERIFY_PERMISSION
+
+# No 0/O, 1/I/L: staff read codes aloud and type them.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+
+
+def coupon_code_generate() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def coupon_code_normalise(code: str) -> str:
+    """What a person types or a scanner reads: spaces, dashes and case do not matter."""
+    return "".join(code.split()).replace("-", "").upper()
+
+
+def coupon_qr_data_url(*, code: str) -> str:
+    """A PNG QR of the voucher code, as a data URL the mini-program shows directly."""
+    return _qr_data_url(code)
+
+
+# Drawing a QR took a quarter of a redemption, and an order's answer shows its first voucher twice
+# (`coupon` and `coupons`); the image depends on the code alone, so each process keeps the latest
+# few thousand (about 1 KB each).
+@functools.lru_cache(maxsize=4096)
+def _qr_data_url(code: str) -> str:
+    import qrcode
+
+    image = qrcode.make(code, box_size=6, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def coupons_issue(*, order: Order, product: Product) -> None:
+    expires_at = now() + dt.timedelta(days=product.voucher_valid_days)
+    for _n in range(order.quantity):
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    Coupon.objects.create(
+                        order=order,
+                        user=order.user,
+                        product=product,
+                        code=coupon_code_generate(),
+                        expires_at=expires_at,
+                    )
+                break
+            except IntegrityError:  # a code collision: draw again
+                continue
+        else:  # pragma: no cover - 31^10 codes
+            raise RuntimeError("could not draw a unique voucher code")
+
+
+def _staff_store(*, staff, store_id: int | None) -> Store:
+    """Where a verification is recorded: a store the staff member is on (the one named, else their
+    first); a superuser (an operator) may name any store, and must name one when on none."""
+    mine = list(Store.objects.filter(staff=staff, is_active=True).order_by("pk").values_list("pk", flat=True))
+    if not mine and not staff.is_superuser:
+        raise ApplicationError("no_store", _("You are not on the staff of any store."), 403)
+    if store_id is None:
+        if not mine:
+            raise ApplicationError("store_required", _("Name the store where the voucher is used."), 400)
+        store_id = mine[0]
+    elif store_id not in mine and not staff.is_superuser:
+        raise ApplicationError("not_your_store", _("You are not on the staff of this store."), 403)
+    store = Store.objects.filter(pk=store_id, is_active=True).first()
+    if store is None:
+        raise invalid(_("No such store."))
+    return store
+
+
+def coupon_verify(*, code: str, staff, store_id: int | None = None) -> Coupon:
+    """Store staff verify (核销) a voucher: once, before it expires, recording who and where."""
+    if not staff.has_perm(VERIFY_PERMISSION):
+        raise ApplicationError("permission_denied", _("Only store staff may verify vouchers."), 403)
+    store = _staff_store(staff=staff, store_id=store_id)  # before the code: no probing codes from nowhere
+    code = coupon_code_normalise(code)
+    found = Coupon.objects.filter(code=code).values_list("order_id", flat=True).first()
+    if found is None:
+        raise ApplicationError("not_found", _("No voucher has this code."), 404)
+    with transaction.atomic():
+        order = order_lock(found)
+        coupon = lock_shared(Coupon.objects.select_related("product").filter(code=code))[0]
+        if coupon.status == Coupon.Status.USED:
+            raise ApplicationError("already_used", _("This voucher was already used."), 409)
+        if coupon.status == Coupon.Status.CANCELLED:
+            raise ApplicationError("coupon_cancelled", _("This voucher was cancelled."), 409)
+        moment = now()
+        if coupon.status == Coupon.Status.EXPIRED or coupon.expires_at <= moment:
+            raise ApplicationError("coupon_expired", _("This voucher has expired."), 409)
+        coupon.status, coupon.used_at, coupon.verified_by, coupon.store = Coupon.Status.USED, moment, staff, store
+        coupon.save(update_fields=["status", "used_at", "verified_by", "store"])
+        if not order.coupons.exclude(status=Coupon.Status.USED).exists():
+            order.status, order.completed_at = Order.Status.COMPLETED, moment
+            order.save(update_fields=["status", "completed_at"])
+    return coupon
+
+
+def coupons_expire(*, at: dt.datetime | None = None) -> int:
+    """The nightly job: unused vouchers past their expiry become expired. Returns how many."""
+    return Coupon.objects.filter(status=Coupon.Status.UNUSED, expires_at__lte=at or now()).update(
+        status=Coupon.Status.EXPIRED
+    )
