@@ -8,7 +8,7 @@ DEMO_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_DEBUG=1
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/growth
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint format messages services-run clean
+.PHONY: run test lint format messages types services-run clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,18 +30,25 @@ messages: $(VENV)/.runtime
 run: $(VENV)/.runtime messages
 	mkdir -p var
 	$(DEMO_ENV) $(MANAGE) migrate --noinput
-	$(DEMO_ENV) $(MANAGE) seed_demo
+	$(DEMO_ENV) $(MANAGE) seed_demo --history 30
 	@echo ""
-	@echo "  API:        http://127.0.0.1:8000/api/"
-	@echo "  API docs:   http://127.0.0.1:8000/api/docs/"
-	@echo "  Admin:      http://127.0.0.1:8000/admin/   (operator / demo-operator-2026)"
+	@echo "  API:        http://127.0.0.1:8000/api/   (docs: http://127.0.0.1:8000/api/docs/)"
+	@echo "  Admin:      http://127.0.0.1:8000/admin/   operator / demo-operator-2026 (运营), admin / demo-admin-2026 (superuser)"
+	@echo "  Dashboard:  http://127.0.0.1:8000/admin/analytics/dailymetric/   (30 days of simulated history)"
+	@echo "  Front desk: http://127.0.0.1:8000/staff/   clerk / demo-clerk-2026 (门店核销员 at 示范门店)"
 	@echo "  Health:     http://127.0.0.1:8000/healthz"
-	@echo "  Try:        curl -X POST -H 'Content-Type: application/json' -d '{\"code\":\"alice\"}' http://127.0.0.1:8000/api/auth/wechat/login"
+	@echo "  Try:        curl -X POST -H 'Content-Type: application/json' -d '{\"code\":\"demo-alice\"}' http://127.0.0.1:8000/api/auth/wechat/login"
+	@echo "              (demo-alice and demo-bob joined 全天打卡（演示） yesterday: they can check in today)"
 	@echo ""
 	$(DEMO_ENV) $(MANAGE) runserver 127.0.0.1:8000
 
 test: $(VENV)/.dev messages
 	$(BIN)/python scripts/run_tests.py $(ARGS)
+
+# TypeScript types for the mini-program from the OpenAPI schema (docs/frontend.md). Commit the
+# file: a test fails when it differs from what the code's schema gives.
+types: $(VENV)/.runtime
+	$(DEMO_ENV) $(BIN)/python scripts/api_types.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

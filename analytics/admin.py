@@ -206,8 +206,7 @@ class UserSegmentAdmin(ReadOnlyAdmin):
 class AutomationRuleAdmin(admin.ModelAdmin):
     list_display = ["name", "is_active", "segment", "stage", "action", "points", "product", "period_days", "links"]
     list_filter = ["is_active", "action"]
-    autocomplete_fields = []
-    raw_id_fields = ["product"]
+    autocomplete_fields = ["product"]
 
     @admin.display(description=_("actions"))
     def links(self, obj):

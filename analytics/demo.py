@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from analytics.models import AutomationRule, Stage
 from analytics.services import segment_config
-from core.clock import local_midnight, local_today
+from core.clock import local_midnight, local_today, replay_at
 from core.exceptions import ApplicationError
 
 NEW_USER_COUPON = "新人礼：口腔检查预约券"
@@ -63,7 +63,6 @@ def history_simulate(*, days: int, stdout=None, seed_value: int = 2026) -> dict:
     """Simulate `days` days ending yesterday: arrivals through channels and invites, phone checks,
     sign-ins, the daily challenge (join, check in, settle) and redemptions, with activity decaying
     as users age. Idempotent: does nothing when a history exists. Returns counts of what it did."""
-    import time_machine
     from django.db import transaction
 
     from accounts.services import user_login_wechat, user_verify_phone
@@ -109,17 +108,17 @@ def history_simulate(*, days: int, stdout=None, seed_value: int = 2026) -> dict:
         for sim in joined_for.pop(day, []):
             age = (day - sim.joined).days
             if not sim.churned and rng.random() < 0.55 + 0.4 * sim.engagement * math.exp(-age / 30):
-                with time_machine.travel(_at(day, 5, rng.randint(0, 230)), tick=False):
+                with replay_at(_at(day, 5, rng.randint(0, 230))):
                     if quietly(checkin_create, user=sim.user, challenge=daily):
                         counts["checkins"] += 1
         # 2. Due rounds settle after the window closes.
-        with time_machine.travel(_at(day, 9, 30), tick=False):
+        with replay_at(_at(day, 9, 30)):
             rounds_settle_due()
         # 3. Arrivals: scans (some never register), then sign-ups through a channel, an invite or none.
         arrivals = rng.randint(3, 6) + (2 if weekend else 0)
         for _extra in range(rng.randint(1, 4)):
             channel = rng.choice(channels)
-            with time_machine.travel(_at(day, rng.randint(8, 21), rng.randint(0, 59)), tick=False):
+            with replay_at(_at(day, rng.randint(8, 21), rng.randint(0, 59))):
                 if referral_scan_record(
                     code=channel.code, profile=None, channel=channel, user_agent=f"sim-{day}-{_extra}", client="sim"
                 ):
@@ -129,7 +128,7 @@ def history_simulate(*, days: int, stdout=None, seed_value: int = 2026) -> dict:
             moment = _at(day, rng.randint(8, 21), rng.randint(0, 59))
             source = rng.random()
             referral = ""
-            with time_machine.travel(moment, tick=False):
+            with replay_at(moment):
                 active_inviters = [s for s in users if not s.churned and s.engagement > 0.5]
                 if source < 0.35 and active_inviters:
                     inviter = rng.choice(active_inviters)
@@ -144,7 +143,7 @@ def history_simulate(*, days: int, stdout=None, seed_value: int = 2026) -> dict:
                 user, _created = user_login_wechat(code=f"{HISTORY_CODE_PREFIX}{sequence:05d}", referral=referral)
                 counts["users"] += 1
             if rng.random() < 0.65:
-                with time_machine.travel(moment + dt.timedelta(minutes=3), tick=False):
+                with replay_at(moment + dt.timedelta(minutes=3)):
                     quietly(user_verify_phone, user=user, code=f"139{sequence:08d}")
             users.append(SimUser(user=user, joined=day, engagement=rng.uniform(0.15, 1.0)))
         # 4. Everyone else: sign in, join tomorrow's challenge round, redeem; fading with age.
@@ -157,7 +156,7 @@ def history_simulate(*, days: int, stdout=None, seed_value: int = 2026) -> dict:
                 continue
             if rng.random() > sim.engagement * (0.25 + 0.75 * math.exp(-age / 10)):
                 continue
-            with time_machine.travel(_at(day, rng.randint(7, 22), rng.randint(0, 59)), tick=False):
+            with replay_at(_at(day, rng.randint(7, 22), rng.randint(0, 59))):
                 if quietly(signin_create, user=sim.user):
                     counts["signins"] += 1
                 balance = account_for_user(sim.user).balance
@@ -175,8 +174,13 @@ def history_simulate(*, days: int, stdout=None, seed_value: int = 2026) -> dict:
                         break
         if stdout is not None and (n + 1) % 10 == 0:
             stdout.write(f"analytics: simulated {n + 1}/{days} days, {len(users)} users")
-    with time_machine.travel(_at(today, 0, 5), tick=False):
+    with replay_at(_at(today, 0, 5)):
         rounds_settle_due()
+    # The figures the dashboard draws, as the nightly job would have computed them.
+    from analytics.services import metrics_nightly, segments_compute
+
+    metrics_nightly(today=today, days=days + 1)
+    segments_compute(on=today - dt.timedelta(days=1))
     if stdout is not None:
         stdout.write("analytics: history " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return counts

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.db import ConstraintErrorsOnFields
+
 
 class DailyMetric(models.Model):
     """One figure of one local day, optionally broken down by a dimension (a channel, an inviter,
@@ -30,7 +32,7 @@ class DailyMetric(models.Model):
         return f"{self.date} {self.metric}[{self.dimension}]={self.value}"
 
 
-class SegmentConfig(models.Model):
+class SegmentConfig(ConstraintErrorsOnFields, models.Model):
     """Thresholds of the RFM segments and lifecycle stages (one row, edited in admin)."""
 
     new_user_days = models.PositiveSmallIntegerField(
@@ -62,11 +64,17 @@ class SegmentConfig(models.Model):
         verbose_name = _("segment thresholds")
         verbose_name_plural = _("segment thresholds")
         constraints = [
-            models.CheckConstraint(condition=models.Q(pk=1), name="analytics_segment_config_single"),
+            models.CheckConstraint(
+                condition=models.Q(pk=1),
+                name="analytics_segment_config_single",
+                violation_error_message=_("There is only one segment configuration: edit the existing one."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(recent_days__lt=models.F("dormant_days"))
                 & models.Q(dormant_days__lt=models.F("churn_days")),
                 name="analytics_segment_days_ordered",
+                violation_error_code="dormant_days",
+                violation_error_message=_("Days must increase: recent < dormant < churn."),
             ),
         ]
 
@@ -125,7 +133,7 @@ class UserSegment(models.Model):
         return f"{self.user_id} {self.get_segment_display()} {self.get_stage_display()}"
 
 
-class AutomationRule(models.Model):
+class AutomationRule(ConstraintErrorsOnFields, models.Model):
     """Targets a segment or a lifecycle stage and grants points or a voucher, or sends a subscribe
     message, at most once per user and period."""
 
@@ -163,17 +171,26 @@ class AutomationRule(models.Model):
             models.CheckConstraint(
                 condition=(models.Q(segment="") & ~models.Q(stage="")) | (~models.Q(segment="") & models.Q(stage="")),
                 name="analytics_rule_one_target",
+                violation_error_code="segment",
+                violation_error_message=_("Target either a segment or a stage, not both and not neither."),
             ),
             models.CheckConstraint(
-                condition=~models.Q(action="points") | models.Q(points__gt=0), name="analytics_rule_points_positive"
+                condition=~models.Q(action="points") | models.Q(points__gt=0),
+                name="analytics_rule_points_positive",
+                violation_error_code="points",
+                violation_error_message=_("Points to grant must be above 0."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(action="voucher") | models.Q(product__isnull=False),
                 name="analytics_rule_voucher_product",
+                violation_error_code="product",
+                violation_error_message=_("A voucher automation needs a product."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(action="message") | ~models.Q(template_id=""),
                 name="analytics_rule_message_template",
+                violation_error_code="template_id",
+                violation_error_message=_("A message automation needs a template id."),
             ),
         ]
 

@@ -207,8 +207,46 @@ def segment_sizes() -> tuple[dt.date | None, list[tuple[str, str, str, int]]]:
 # -- CSV tables ---------------------------------------------------------------------------------
 
 
+# Column headers in the reader's language (operators open these in Excel).
+CSV_HEADERS = {
+    "step": _("step"),
+    "label": _("label"),
+    "users": _("users"),
+    "cohort": _("cohort"),
+    "date": _("date"),
+    "k_factor": _("K-factor"),
+    "channel": _("channel"),
+    "visits": _("visits"),
+    "new_users": _("new users"),
+    "activated": _("activated"),
+    "first_redeemed": _("first redemption"),
+    "id": _("ID"),
+    "total": _("total"),
+    "kind": _("kind"),
+    "key": _("key"),
+}
+# The dashboard's ranking tables and the daily figure each one lists.
+BREAKDOWN_TABLES = {"inviters": "new_users_inviter", "products": "redemptions", "pools": "pool", "winners": "winners"}
+
+
+def _headers(keys: list[str]) -> list[str]:
+    labels = dict(TREND_METRICS)
+    return [str(CSV_HEADERS.get(key) or labels.get(key) or _retention_header(key)) for key in keys]
+
+
+def _retention_header(key: str) -> str:
+    offset, _sep, rate = key[1:].partition("_")
+    return (_("D%(days)s retention rate") if rate else _("D%(days)s retained")) % {"days": offset}
+
+
 def csv_table(name: str, *, start: dt.date, end: dt.date, channel: str | None = None) -> tuple[list, list]:
-    """(header, rows) of one dashboard table. Raises KeyError for an unknown table."""
+    """(header, rows) of one dashboard table, headers in the reader's language. Raises KeyError
+    for an unknown table."""
+    keys, rows = _csv_rows(name, start=start, end=end, channel=channel)
+    return _headers(keys), rows
+
+
+def _csv_rows(name: str, *, start: dt.date, end: dt.date, channel: str | None) -> tuple[list, list]:
     if name == "funnel":
         steps = funnel(start=start, end=end, channel=channel)
         return ["step", "label", "users"], [[s.key, s.label, s.value] for s in steps]
@@ -231,9 +269,8 @@ def csv_table(name: str, *, start: dt.date, end: dt.date, channel: str | None = 
         rows = channel_attribution(start=start, end=end)
         header = ["channel", "label", "visits", "new_users", "activated", "first_redeemed"]
         return header, [[r[h] for h in header] for r in rows]
-    if name in ("inviters", "products", "pools", "winners"):
-        metric = {"inviters": "new_users_inviter", "products": "redemptions"}.get(name, name.rstrip("s"))
-        metric = "pool" if name == "pools" else metric
+    if name in BREAKDOWN_TABLES:
+        metric = BREAKDOWN_TABLES[name]
         return ["id", "label", "total"], [list(r) for r in breakdown(metric=metric, start=start, end=end)]
     if name == "segments":
         on, rows = segment_sizes()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from checkin.models import Challenge, CheckIn, Entry, Reminder, Round, Settlement, Standing, SubscribeCredit
 from checkin.services.settlement import round_cancel, round_settle, settlement_preview
-from core.admin_utils import ReadOnlyAdmin
+from core.admin_utils import ReadOnlyAdmin, csv_export_action
 from core.clock import local_today
 from core.exceptions import ApplicationError
 
@@ -282,8 +282,21 @@ class EntryAdmin(ReadOnlyAdmin):
 class CheckInAdmin(ReadOnlyAdmin):
     list_display = ("id", "user", "challenge", "local_date", "checked_in_at", "makeup")
     list_filter = ("makeup", "challenge", "local_date")
-    search_fields = ("user__nickname", "user__username", "=user__id")
+    search_fields = ("=user__id", "user__nickname", "user__phone")
     list_select_related = ("user", "challenge")
+    actions = [
+        csv_export_action(
+            [
+                (_("check-in"), "id"),
+                (_("member"), "user"),
+                (_("challenge"), "challenge__title"),
+                (_("local date"), "local_date"),
+                (_("checked in at"), "checked_in_at"),
+                (_("makeup"), lambda checkin: _("yes") if checkin.makeup else _("no")),
+            ],
+            filename="checkins",
+        )
+    ]
 
 
 @admin.register(Settlement)

@@ -6,6 +6,9 @@ from checkin.models import Challenge
 from core.clock import local_today
 
 DEMO_REMINDER_TEMPLATE = "demo-checkin-reminder"
+# Check-ins all day: the demo members joined yesterday, so whoever tries the demo can check in as
+# one of them at any hour, and join as anyone for tomorrow.
+DEMO_ALL_DAY_TITLE = "全天打卡（演示）"
 
 
 def seed(stdout=None) -> None:
@@ -55,5 +58,23 @@ def seed(stdout=None) -> None:
             "sort_order": 1,
         },
     )
+    Challenge.objects.get_or_create(
+        title=DEMO_ALL_DAY_TITLE,
+        defaults={
+            "kind": Challenge.Kind.DAILY,
+            "rules_text": "演示用：今天报名押 10-50 积分，明天全天任意时间打卡；按时打卡的人平分奖池。",
+            "window_start": dt.time(0, 0),
+            "window_end": dt.time(23, 59),
+            "stake_min": 10,
+            "stake_max": 50,
+            "bonus": 50,
+            "split_rule": Challenge.SplitRule.EQUAL,
+            "no_winner_rule": Challenge.NoWinnerRule.ROLLOVER,
+            "sort_order": 2,
+        },
+    )
     if stdout is not None:
-        stdout.write("checkin: 早起打卡 (daily, 05:00-09:00), 21天早睡打卡 (21 days, 18 required)")
+        stdout.write(
+            "checkin: 早起打卡 (daily, 05:00-09:00), 21天早睡打卡 (21 days, 18 required), "
+            f"{DEMO_ALL_DAY_TITLE} (daily, all day)"
+        )

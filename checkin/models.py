@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.db import ConstraintErrorsOnFields
+
 
 def default_timezone() -> str:
     return settings.TIME_ZONE
@@ -27,7 +29,7 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("Unknown time zone: %(zone)s"), params={"zone": value}) from exc
 
 
-class Challenge(models.Model):
+class Challenge(ConstraintErrorsOnFields, models.Model):
     class Kind(models.TextChoices):
         DAILY = "daily", _("daily (a new round every day)")
         MULTI_DAY = "multi_day", _("multi-day (one round of several days)")
@@ -142,20 +144,44 @@ class Challenge(models.Model):
         verbose_name_plural = _("challenges")
         ordering = ["sort_order", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(stake_min__gt=0), name="checkin_challenge_stake_min_positive"),
             models.CheckConstraint(
-                condition=Q(stake_max__gte=models.F("stake_min")), name="checkin_challenge_stake_range"
+                condition=Q(stake_min__gt=0),
+                name="checkin_challenge_stake_min_positive",
+                violation_error_code="stake_min",
+                violation_error_message=_("The smallest stake must be at least 1 point."),
             ),
-            models.CheckConstraint(condition=Q(bonus__gte=0), name="checkin_challenge_bonus_not_negative"),
-            models.CheckConstraint(condition=Q(makeup_cost__gte=0), name="checkin_challenge_makeup_cost"),
+            models.CheckConstraint(
+                condition=Q(stake_max__gte=models.F("stake_min")),
+                name="checkin_challenge_stake_range",
+                violation_error_code="stake_max",
+                violation_error_message=_("The largest stake cannot be below the smallest."),
+            ),
+            models.CheckConstraint(
+                condition=Q(bonus__gte=0),
+                name="checkin_challenge_bonus_not_negative",
+                violation_error_code="bonus",
+                violation_error_message=_("The bonus cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(makeup_cost__gte=0),
+                name="checkin_challenge_makeup_cost",
+                violation_error_code="makeup_cost",
+                violation_error_message=_("The makeup cost cannot be negative."),
+            ),
             models.CheckConstraint(
                 condition=Q(required_days__gte=1) & Q(required_days__lte=models.F("duration_days")),
                 name="checkin_challenge_required_days_range",
+                violation_error_code="required_days",
+                violation_error_message=_("Required days must be between 1 and the challenge's duration."),
             ),
             models.CheckConstraint(
                 condition=Q(kind="daily", duration_days=1, required_days=1)
                 | Q(kind="multi_day", start_date__isnull=False),
                 name="checkin_challenge_kind_fields",
+                violation_error_code="kind",
+                violation_error_message=_(
+                    "A daily challenge lasts 1 day and requires 1 check-in; a multi-day challenge needs a start date."
+                ),
             ),
         ]
 
@@ -187,7 +213,7 @@ class Challenge(models.Model):
             raise ValidationError(errors)
 
 
-class Round(models.Model):
+class Round(ConstraintErrorsOnFields, models.Model):
     """One round of a challenge: its check-in days and, snapshotted at creation, its rules."""
 
     class Status(models.TextChoices):
@@ -218,9 +244,24 @@ class Round(models.Model):
         ordering = ["-start_date", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["challenge", "start_date"], name="checkin_round_one_per_start"),
-            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="checkin_round_dates"),
-            models.CheckConstraint(condition=Q(stake_total__gte=0), name="checkin_round_stake_total"),
-            models.CheckConstraint(condition=Q(rollover_in__gte=0), name="checkin_round_rollover_in"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")),
+                name="checkin_round_dates",
+                violation_error_code="end_date",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(stake_total__gte=0),
+                name="checkin_round_stake_total",
+                violation_error_code="stake_total",
+                violation_error_message=_("The stake total cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(rollover_in__gte=0),
+                name="checkin_round_rollover_in",
+                violation_error_code="rollover_in",
+                violation_error_message=_("The rolled-over amount cannot be negative."),
+            ),
         ]
         indexes = [models.Index(fields=["status", "end_date"], name="checkin_round_due")]
 
@@ -443,6 +484,9 @@ class Standing(models.Model):
             models.Index(fields=["challenge", "-streak_score", "user"], name="checkin_standing_streak"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} · {self.challenge}"
+
 
 class SubscribeCredit(models.Model):
     """One-time subscribe-message credits: each time a user accepts a template in the mini-program,
@@ -461,6 +505,9 @@ class SubscribeCredit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "template_id"], name="checkin_subscribe_credit_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.credits}"
 
 
 class Reminder(models.Model):
@@ -487,3 +534,6 @@ class Reminder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "local_date"], name="checkin_reminder_once_per_user_per_day"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.local_date} · {self.status}"

@@ -1,5 +1,6 @@
 """Time helpers: every business "day" is a local calendar day of a zone, never a UTC day."""
 
+import contextlib
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -38,3 +39,21 @@ def window_open(*, active: bool, starts_at: dt.datetime | None, ends_at: dt.date
     if starts_at is not None and at < starts_at:
         return False
     return ends_at is None or at < ends_at
+
+
+@contextlib.contextmanager
+def replay_at(moment: dt.datetime):
+    """Run the enclosed code as if it were `moment`: every clock of the project reads
+    `django.utils.timezone.now` (this module, model timestamps), so replacing it moves them all.
+
+    For the demo's simulated history only (`seed_demo --history`), in a command that runs alone:
+    the replacement is process-wide, so it must never run while requests are served. It needs no
+    test library, so the demo builds its history from the runtime requirements."""
+    if timezone.is_naive(moment):
+        raise ValueError("replay_at needs an aware datetime")
+    real = timezone.now
+    timezone.now = lambda: moment
+    try:
+        yield moment
+    finally:
+        timezone.now = real

@@ -10,6 +10,7 @@ fall back to the ORM's bulk methods, with the same results.
 import json
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connections, models, router
 
 BATCH_SIZE = 5000
@@ -174,3 +175,21 @@ def bulk_update_by_pk(model, objs, fields: list[str], *, batch_size: int = BATCH
     attnames = [model._meta.get_field(name).attname for name in fields]
     rows = [(obj.pk, *(getattr(obj, a) for a in attnames)) for obj in objs]
     return update_rows(model, fields, rows, batch_size=batch_size)
+
+
+class ConstraintErrorsOnFields:
+    """A model mixin: a database constraint whose `violation_error_code` names one of the model's
+    fields reports its message on that field, so an admin form shows it beside the input (Django
+    puts every check constraint's message at the top of the form)."""
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            fields = {field.name for field in self._meta.fields}
+            errors: dict = {}
+            for key, messages in exc.error_dict.items():
+                for error in messages:
+                    on_field = key == NON_FIELD_ERRORS and error.code in fields
+                    errors.setdefault(error.code if on_field else key, []).append(error)
+            raise ValidationError(errors) from None

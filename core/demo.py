@@ -25,19 +25,21 @@ def local_app_modules(submodule: str) -> list:
     return modules
 
 
-def seed_operator() -> User:
-    operator, created = User.objects.get_or_create(
-        username=settings.DEMO_OPERATOR_USERNAME,
-        defaults={"is_staff": True, "is_superuser": True, "nickname": "运营"},
+def seed_admin() -> User:
+    """The demo's superuser (for engineers); the operator and the store clerk, who have only their
+    roles' permissions, come with the mall's roles (mall.demo)."""
+    admin, created = User.objects.get_or_create(
+        username=settings.DEMO_ADMIN_USERNAME,
+        defaults={"is_staff": True, "is_superuser": True, "nickname": "管理员"},
     )
     if created:
-        operator.set_password(settings.DEMO_OPERATOR_PASSWORD)
-        operator.save(update_fields=["password"])
-    return operator
+        admin.set_password(settings.DEMO_ADMIN_PASSWORD)
+        admin.save(update_fields=["password"])
+    return admin
 
 
 def seed(stdout=None) -> None:
-    seed_operator()
+    seed_admin()
 
 
 def seed_demo(*, stdout=None) -> None:

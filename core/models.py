@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.privacy import member_label
+
 
 def generate_username() -> str:
     """Mini-program users never type a username; they get an opaque one."""
@@ -41,7 +43,7 @@ class User(AbstractUser):
         ]
 
     def __str__(self) -> str:
-        return self.nickname or self.username
+        return member_label(self)
 
     @property
     def display_avatar_url(self) -> str:

@@ -32,13 +32,15 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.GrowthAdminConfig",  # django.contrib.admin, with the operators' home page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    # Listed for its translations only (zh_Hans token errors): Django loads an app's locale/.
+    "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -55,11 +57,17 @@ INSTALLED_APPS = [
     "analytics",
 ]
 
+# The admin home: operators' apps in this order, then the system tables under 系统.
+ADMIN_APP_ORDER = ["analytics", "checkin", "mall", "campaigns", "referral", "accounts", "points", "core"]
+ADMIN_SYSTEM_APPS = ["auth", "token_blacklist", "django_celery_beat", "events"]
+ADMIN_FIRST_MODELS = ["analytics.DailyMetric", "mall.Order", "checkin.Challenge"]  # first within their app
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After LocaleMiddleware, or its 413 speaks the language of the thread's previous request.
+    "core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -194,6 +202,17 @@ MAX_UPLOAD_REQUEST_BYTES = env_int("MAX_UPLOAD_REQUEST_BYTES", 8 * 1024 * 1024)
 AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
 AVATAR_MAX_PIXELS = 4096 * 4096
 
+# The client address that throttles count by. 0: REMOTE_ADDR, X-Forwarded-For ignored, since
+# anyone can send it (a new value per request would escape every limit). N (the number of proxies
+# in front of the app, each appending the address it saw): the N-th address from the right of
+# X-Forwarded-For, the one our outermost proxy wrote. Behind one nginx or load balancer, 1; with 0
+# there, every client counts as the proxy and shares one login limit. NUM_PROXIES is the old name.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", env_int("NUM_PROXIES", 0))
+if TRUSTED_PROXY_COUNT < 0:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, got {TRUSTED_PROXY_COUNT}.")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -221,7 +240,8 @@ REST_FRAMEWORK = {
         "checkin": env_str("THROTTLE_CHECKIN", "30/min"),
         "write": env_str("THROTTLE_WRITE", "60/min"),
     },
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,
+    # Every throttle counts by the address DRF's get_ident reads through this (see TRUSTED_PROXY_COUNT).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 SIMPLE_JWT = {
@@ -277,8 +297,12 @@ _POSTER_FONT_CANDIDATES = [
 ]
 POSTER_FONT_PATH = env_str("POSTER_FONT_PATH", next((p for p in _POSTER_FONT_CANDIDATES if Path(p).exists()), ""))
 
-DEMO_OPERATOR_USERNAME = "operator"
+DEMO_ADMIN_USERNAME = "admin"  # a superuser, for engineers
+DEMO_ADMIN_PASSWORD = "demo-admin-2026"
+DEMO_OPERATOR_USERNAME = "operator"  # the 运营 group: what a clinic's operator may do
 DEMO_OPERATOR_PASSWORD = "demo-operator-2026"
+DEMO_CLERK_USERNAME = "clerk"  # 门店核销员 at the demo store: the front-desk page, /staff/
+DEMO_CLERK_PASSWORD = "demo-clerk-2026"
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

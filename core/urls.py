@@ -1,12 +1,14 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.api.root import ApiIndexApi, api_not_found
 from core.health import healthz
 
 api_patterns = [
+    path("", ApiIndexApi.as_view(), name="api-index"),
     path("", include("core.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("points.api.urls")),
@@ -22,6 +24,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    # Every other path under /api, /api itself included, is the API's JSON 404 (core.api.root).
+    re_path(r"^api(?:/|$)", api_not_found),
+    path("staff/", include("mall.frontdesk.urls")),
     path("", include("referral.urls")),
 ]
 if settings.DEBUG:

@@ -1,5 +1,6 @@
 """The demo mall: three products, a store, the operator and store-staff groups, a home banner."""
 
+DEMO_STORE = "示范门店"
 DEMO_PRODUCTS = [
     # name, kind, price, stock (None: unlimited), per-user limit, category, description
     ("洗牙体验券", "voucher", 80, 5, 1, "到店体验", "到店洗牙一次，凭券码核销。"),
@@ -21,7 +22,7 @@ def seed_mall(stdout=None) -> None:
     from mall.services import roles_seed
 
     roles_seed()
-    Store.objects.get_or_create(name="示范门店", defaults={"address": "上海市示范路 1 号"})
+    Store.objects.get_or_create(name=DEMO_STORE, defaults={"address": "上海市示范路 1 号"})
     products = {}
     for order, (name, kind, price, stock, limit, category, description) in enumerate(DEMO_PRODUCTS):
         products[name], _created = Product.objects.get_or_create(
@@ -48,5 +49,38 @@ def seed_mall(stdout=None) -> None:
         stdout.write(f"mall: {len(DEMO_PRODUCTS)} products, a store, a home_banner slot, operator and staff groups")
 
 
+def seed_staff_accounts(stdout=None) -> None:
+    """The demo operator (the 运营 group, not a superuser) and the demo store clerk (门店核销员 at
+    示范门店, who verifies vouchers on /staff/)."""
+    from django.conf import settings
+    from django.contrib.auth.models import Group
+
+    from core.models import User
+    from mall.models import Store
+    from mall.services import OPERATOR_GROUP, store_staff_add
+
+    operator, created = User.objects.get_or_create(
+        username=settings.DEMO_OPERATOR_USERNAME, defaults={"nickname": "运营小周", "openid": None}
+    )
+    if created:
+        operator.set_password(settings.DEMO_OPERATOR_PASSWORD)
+    operator.is_staff, operator.is_superuser = True, False  # a demo from before had a superuser here
+    operator.save()
+    operator.groups.add(Group.objects.get(name=OPERATOR_GROUP))
+    store = Store.objects.get(name=DEMO_STORE)
+    clerk = User.objects.filter(username=settings.DEMO_CLERK_USERNAME).first()
+    if clerk is None:
+        store_staff_add(
+            store=store,
+            username=settings.DEMO_CLERK_USERNAME,
+            password=settings.DEMO_CLERK_PASSWORD,
+            nickname="前台小王",
+        )
+    if stdout is not None:
+        operator_name, clerk_name = settings.DEMO_OPERATOR_USERNAME, settings.DEMO_CLERK_USERNAME
+        stdout.write(f"mall: operator {operator_name} (运营), clerk {clerk_name} at {DEMO_STORE}")
+
+
 def seed(stdout=None) -> None:
     seed_mall(stdout=stdout)
+    seed_staff_accounts(stdout=stdout)

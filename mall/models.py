@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.db import ConstraintErrorsOnFields
 from points.models import Transaction
 
 
@@ -37,7 +38,7 @@ class Store(models.Model):
         return self.name
 
 
-class Product(models.Model):
+class Product(ConstraintErrorsOnFields, models.Model):
     class Kind(models.TextChoices):
         PHYSICAL = "physical", _("physical goods")
         VOUCHER = "voucher", _("in-store voucher")
@@ -80,9 +81,17 @@ class Product(models.Model):
         verbose_name_plural = _("mall products")
         ordering = ["sort_order", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(price__gt=0), name="points_product_price_positive"),
             models.CheckConstraint(
-                condition=Q(stock__isnull=True) | Q(stock__gte=0), name="points_product_stock_gte_0"
+                condition=Q(price__gt=0),
+                name="points_product_price_positive",
+                violation_error_code="price",
+                violation_error_message=_("The price must be at least 1 point."),
+            ),
+            models.CheckConstraint(
+                condition=Q(stock__isnull=True) | Q(stock__gte=0),
+                name="points_product_stock_gte_0",
+                violation_error_code="stock",
+                violation_error_message=_("Stock cannot be negative; leave it empty for unlimited."),
             ),
         ]
 
@@ -215,3 +224,6 @@ class StockLog(models.Model):
         verbose_name = _("stock change")
         verbose_name_plural = _("stock changes")
         ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.before} → {self.after}"

@@ -1,9 +1,13 @@
 """Reads of the points mall: products on sale, a user's orders and vouchers."""
 
-from django.db.models import Q, QuerySet
+import datetime as dt
 
-from core.clock import now
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
+
+from core.clock import local_midnight, now
 from mall.models import Coupon, Order, Product
+from mall.services.vouchers import coupon_code_normalise
 from points.selectors import wallet_balance
 
 
@@ -39,3 +43,39 @@ def products_low_stock() -> QuerySet[Product]:
     from django.db.models import F
 
     return Product.objects.filter(stock__isnull=False, stock__lte=F("low_stock_threshold"))
+
+
+def coupon_for_front_desk(*, code: str) -> Coupon | None:
+    """The voucher a code names, with what the front desk shows before confirming: the patient,
+    the product and the order."""
+    return (
+        Coupon.objects.select_related("user", "product", "order", "store", "verified_by")
+        .filter(code=coupon_code_normalise(code))
+        .first()
+    )
+
+
+def verifications_on(*, day, stores) -> QuerySet[Coupon]:
+    """Vouchers verified on the local `day` at `stores`, newest first."""
+    start = local_midnight(day)
+    return (
+        Coupon.objects.filter(status=Coupon.Status.USED, store__in=stores, used_at__gte=start)
+        .filter(used_at__lt=local_midnight(day + dt.timedelta(days=1)))
+        .select_related("user", "product", "store", "verified_by")
+        .order_by("-used_at")
+    )
+
+
+def verification_report(*, start, end) -> dict:
+    """Vouchers verified per store and per staff member between two local days (inclusive)."""
+    rows = Coupon.objects.filter(
+        status=Coupon.Status.USED,
+        used_at__gte=local_midnight(start),
+        used_at__lt=local_midnight(end + dt.timedelta(days=1)),
+    )
+    by_store = list(rows.values("store__name").annotate(n=Count("pk")).order_by("-n", "store__name"))
+    by_staff = list(rows.values("verified_by", "store__name").annotate(n=Count("pk")).order_by("-n", "verified_by"))
+    staff = get_user_model().objects.in_bulk([row["verified_by"] for row in by_staff if row["verified_by"]])
+    for row in by_staff:
+        row["staff"] = staff.get(row["verified_by"])
+    return {"by_store": by_store, "by_staff": by_staff, "total": rows.count()}

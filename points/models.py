@@ -116,6 +116,9 @@ class Entry(models.Model):
         ]
         indexes = [models.Index(fields=["account", "-id"], name="points_entry_account_recent")]
 
+    def __str__(self) -> str:
+        return f"{self.amount:+d} → #{self.account_id} (tx #{self.transaction_id})"
+
 
 class Lot(models.Model):
     """Points credited to a wallet together, expiring together. Every wallet credit forms one,
@@ -152,6 +155,9 @@ class Lot(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.remaining}/{self.amount} @ #{self.account_id}"
+
 
 class LotUse(models.Model):
     """How much of a lot a debit took (positive) or a refund gave back (negative)."""
@@ -162,6 +168,9 @@ class LotUse(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="points_lotuse_amount_not_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} from lot #{self.lot_id}"
 
 
 # -- points tasks -------------------------------------------------------------------------------
@@ -220,6 +229,9 @@ class TaskCompletion(models.Model):
             models.UniqueConstraint(fields=["task", "user", "period"], name="points_task_once_per_period"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} · {self.task} · {self.period}"
+
 
 # -- daily sign-in ------------------------------------------------------------------------------
 
@@ -270,6 +282,9 @@ class Signin(models.Model):
         verbose_name_plural = _("sign-ins")
         constraints = [models.UniqueConstraint(fields=["user", "local_date"], name="points_signin_once_per_day")]
 
+    def __str__(self) -> str:
+        return f"{self.user} · {self.local_date}"
+
 
 # -- growth value and levels --------------------------------------------------------------------
 
@@ -297,6 +312,9 @@ class Growth(models.Model):
         verbose_name = _("growth value")
         verbose_name_plural = _("growth values")
 
+    def __str__(self) -> str:
+        return f"{self.user} · {self.total}"
+
 
 class GrowthEntry(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="growth_entries")
@@ -309,3 +327,6 @@ class GrowthEntry(models.Model):
     class Meta:
         verbose_name = _("growth entry")
         verbose_name_plural = _("growth entries")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.amount:+d} · {self.local_date}"

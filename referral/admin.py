@@ -166,7 +166,7 @@ class RewardInline(admin.TabularInline):
 class ReferralAdmin(ActionsOnlyAdmin):
     list_display = ("id", "inviter", "invitee", "status", "channel", "created_at", "qualified_at")
     list_filter = ("status", "channel")
-    search_fields = ("inviter__nickname", "invitee__nickname", "invitee__phone")
+    search_fields = ("=inviter__id", "inviter__nickname", "invitee__nickname", "invitee__phone")
     list_select_related = ("inviter", "invitee", "channel")
     inlines = [RewardInline]
     actions = ["confirm_first_visit"]

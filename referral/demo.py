@@ -3,6 +3,7 @@ the default poster template (generated background) and a front-desk channel. Ide
 
 from referral.models import Channel, Milestone, PosterTemplate, ReferralConfig, RewardRule
 
+DEMO_CLINIC_NAME = "示范口腔诊所"
 DEMO_RULE_NAME = "邀请好友：验证手机号"
 DEMO_TEMPLATE_NAME = "默认海报"
 DEMO_CHANNEL_CODE = "FRONT-DESK"
@@ -11,7 +12,7 @@ DEMO_MILESTONES = [(3, 100), (5, 200), (10, 500)]
 
 def seed(stdout=None) -> None:
     if not ReferralConfig.objects.exists():
-        ReferralConfig.objects.create()
+        ReferralConfig.objects.create(clinic_name=DEMO_CLINIC_NAME)  # the landing page's header
     rule, _created = RewardRule.objects.get_or_create(
         name=DEMO_RULE_NAME,
         defaults={

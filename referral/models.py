@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.db import ConstraintErrorsOnFields
+
 # Crockford's base32: no I, L, O or U, so nothing reads as something else.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 7
@@ -22,6 +24,9 @@ channel_code_validator = RegexValidator(
     _("2 to 24 characters: capital letters, digits and hyphens, starting with a letter or digit."),
 )
 text_color_validator = RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("A colour such as #1A1A1A."))
+mini_program_path_validator = RegexValidator(
+    r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_.-]+)*$", _("A page path such as pages/index/index (no leading slash).")
+)
 
 
 class ReferralConfig(models.Model):
@@ -41,6 +46,27 @@ class ReferralConfig(models.Model):
         _("days to become active"),
         default=7,
         help_text=_("An invitee who has not verified a phone this many days after joining counts as inactive."),
+    )
+    # What the share landing page (/r/<code>) shows of the clinic, and where its button opens.
+    clinic_name = models.CharField(
+        _("clinic name"), max_length=60, blank=True, help_text=_("Shown at the top of the invitation page.")
+    )
+    clinic_logo = models.ImageField(
+        _("clinic logo"),
+        upload_to="referral/branding/",
+        blank=True,
+        help_text=_("A square image; shown at the top of the invitation page. Wins over the logo URL."),
+    )
+    clinic_logo_url = models.URLField(_("clinic logo URL"), max_length=500, blank=True)
+    landing_page_path = models.CharField(
+        _("mini-program page"),
+        max_length=200,
+        default="pages/index/index",
+        validators=[mini_program_path_validator],
+        help_text=_(
+            "The page the invitation page's button opens, without a leading slash; it receives the "
+            "invitation as r=<code> (a channel as c=<code>)."
+        ),
     )
 
     class Meta:
@@ -221,7 +247,7 @@ class Referral(models.Model):
         return f"{self.inviter_id} -> {self.invitee_id}"
 
 
-class RewardRule(models.Model):
+class RewardRule(ConstraintErrorsOnFields, models.Model):
     class Trigger(models.TextChoices):
         REGISTERED = "registered", _("registered")
         PHONE_VERIFIED = "phone_verified", _("phone verified")
@@ -264,6 +290,8 @@ class RewardRule(models.Model):
             models.CheckConstraint(
                 condition=Q(starts_at__isnull=True) | Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
                 name="referral_rule_period_ordered",
+                violation_error_code="ends_at",
+                violation_error_message=_("The end must be after the start."),
             )
         ]
 
@@ -271,7 +299,7 @@ class RewardRule(models.Model):
         return self.name
 
 
-class Milestone(models.Model):
+class Milestone(ConstraintErrorsOnFields, models.Model):
     """A bonus for the inviter on reaching a number of qualified friends (3, 5, 10...)."""
 
     rule = models.ForeignKey(RewardRule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="milestones")
@@ -284,7 +312,12 @@ class Milestone(models.Model):
         ordering = ["rule", "friends"]
         constraints = [
             models.UniqueConstraint(fields=["rule", "friends"], name="referral_milestone_unique"),
-            models.CheckConstraint(condition=Q(friends__gt=0), name="referral_milestone_friends_positive"),
+            models.CheckConstraint(
+                condition=Q(friends__gt=0),
+                name="referral_milestone_friends_positive",
+                violation_error_code="friends",
+                violation_error_message=_("The number of friends must be at least 1."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -360,6 +393,9 @@ class MilestoneAward(models.Model):
         verbose_name_plural = _("milestone awards")
         constraints = [models.UniqueConstraint(fields=["inviter", "milestone"], name="referral_milestone_once")]
 
+    def __str__(self) -> str:
+        return f"{self.inviter} · {self.milestone}"
+
 
 def poster_background_upload_to(instance: "PosterTemplate", filename: str) -> str:
     import secrets
@@ -367,7 +403,7 @@ def poster_background_upload_to(instance: "PosterTemplate", filename: str) -> st
     return f"referral/templates/{secrets.token_hex(8)}.png"
 
 
-class PosterTemplate(models.Model):
+class PosterTemplate(ConstraintErrorsOnFields, models.Model):
     """Where the QR code, avatar, nickname and a text line go on a background image.
 
     Coordinates are pixels from the top-left of the background. Without a background, a generated
@@ -402,13 +438,24 @@ class PosterTemplate(models.Model):
         verbose_name_plural = _("poster templates")
         ordering = ["-is_default", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="referral_one_default"),
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="referral_one_default",
+                violation_error_code="is_default",
+                violation_error_message=_("Another template is already the default; untick it there first."),
+            ),
             models.CheckConstraint(
-                condition=Q(qr_size__gte=100) & Q(qr_size__lte=2000), name="referral_template_qr_size_range"
+                condition=Q(qr_size__gte=100) & Q(qr_size__lte=2000),
+                name="referral_template_qr_size_range",
+                violation_error_code="qr_size",
+                violation_error_message=_("The QR size must be between 100 and 2000 pixels."),
             ),
             models.CheckConstraint(
                 condition=Q(width__gte=200) & Q(width__lte=3000) & Q(height__gte=200) & Q(height__lte=4000),
                 name="referral_template_size_range",
+                violation_error_code="width",
+                violation_error_message=_("The width must be 200 to 3000 pixels and the height 200 to 4000."),
             ),
         ]
 

@@ -1,8 +1,9 @@
 """Composing poster PNGs with Pillow. Pure drawing: no database, no storage, no WeChat.
 
-`referral.services.posters` decides what goes on a poster and caches the result; this module only
-draws it: a background (uploaded, or generated), a QR code, a round avatar, the nickname and a
-text line in a CJK font (settings.POSTER_FONT_PATH).
+`referral.services.posters` decides what goes on a poster (the name to show, the caption) and
+caches the result; this module only draws it: a background (uploaded, or generated), a QR code with
+a caption under it, a round avatar (a coloured disc with the name's first character when the user
+has none), the name and a text line in a CJK font (settings.POSTER_FONT_PATH).
 """
 
 import io
@@ -45,6 +46,7 @@ class Layout:
     text_y: int
     text_size: int
     text_color: str
+    caption: str = ""  # under the QR code, centred on it ("long-press to open")
 
 
 @lru_cache(maxsize=32)
@@ -136,6 +138,35 @@ def draw_text(image: Image.Image, xy: tuple[int, int], text: str, *, size: int, 
         draw.text(xy, text, font=font, fill=parse_colour(colour))
 
 
+CAPTION_GAP = 12
+CAPTION_COLOUR = "#666666"
+
+
+def caption_box(layout: Layout, height: int) -> tuple[int, int, int, int] | None:
+    """Where the caption goes: a band under the QR code, as wide as the poster allows around the
+    code's centre; None when the poster has no room left under the code."""
+    size = max(layout.qr_size // 11, 16)
+    top = layout.qr_y + layout.qr_size + CAPTION_GAP
+    if top + size > height:
+        return None
+    return 0, top, layout.width, top + size
+
+
+def draw_caption(image: Image.Image, layout: Layout) -> None:
+    """The caption centred under the QR code, in grey, cut to fit the poster's width."""
+    box = caption_box(layout, image.height)
+    if not layout.caption or box is None:
+        return
+    font = load_font(box[3] - box[1])
+    draw = ImageDraw.Draw(image)
+    centre = layout.qr_x + layout.qr_size / 2
+    with _font_lock:
+        text = fit_text(layout.caption, font, image.width - 40)
+        half = font.getlength(text) / 2
+        centre = min(max(centre, half + 20), image.width - half - 20)  # inside the poster
+        draw.text((centre, box[1]), text, font=font, fill=parse_colour(CAPTION_COLOUR), anchor="ma")
+
+
 def poster_compose(
     *,
     layout: Layout,
@@ -145,11 +176,13 @@ def poster_compose(
     nickname: str,
     avatar_seed: int = 0,
 ) -> bytes:
-    """The poster as PNG bytes."""
+    """The poster as PNG bytes. `nickname` is the name to show (the caller gives a default to a
+    user without one); the default avatar shows its first character."""
     canvas = default_background(layout.width, layout.height) if background is None else background.convert("RGB")
 
     qr = qr.convert("RGB").resize((layout.qr_size, layout.qr_size), Image.Resampling.NEAREST)
     canvas.paste(qr, (layout.qr_x, layout.qr_y))
+    draw_caption(canvas, layout)
 
     if layout.avatar_size > 0:
         if avatar is None:

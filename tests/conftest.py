@@ -1,4 +1,5 @@
 import os
+import shutil
 
 import pytest
 from django.core.cache import cache
@@ -30,6 +31,8 @@ def _missing_service(item) -> str | None:
         return "PostgreSQL"
     if (item.get_closest_marker("redis") or item.get_closest_marker("worker")) and not _redis_configured():
         return "Redis"
+    if item.get_closest_marker("browser") and not (shutil.which("chromium") and shutil.which("chromedriver")):
+        return "Chromium and ChromeDriver (apt-get install chromium chromium-driver)"
     return None
 
 
@@ -48,7 +51,7 @@ def pytest_runtest_setup(item):
 def pytest_terminal_summary(terminalreporter):
     if _service_skips:
         terminalreporter.write_sep(
-            "!", f"{len(_service_skips)} TESTS SKIPPED FOR WANT OF POSTGRESQL OR REDIS", red=True
+            "!", f"{len(_service_skips)} TESTS SKIPPED FOR WANT OF POSTGRESQL, REDIS OR A BROWSER", red=True
         )
         for nodeid in _service_skips[:20]:
             terminalreporter.write_line(f"  skipped: {nodeid}")

@@ -65,3 +65,126 @@ class PhoneInput(serializers.Serializer):
 
 class AvatarInput(serializers.Serializer):
     file = serializers.FileField()
+
+
+# -- GET me/export: the member's own data (docs/privacy.md) -------------------------------------
+
+
+class ExportProfileOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    nickname = serializers.CharField()
+    avatar_url = AbsoluteUrlField()
+    phone = serializers.CharField(help_text=_("The verified phone number, or empty."))
+    phone_verified = serializers.BooleanField()
+    date_joined = serializers.DateTimeField()
+    points = serializers.IntegerField()
+    growth = serializers.IntegerField()
+    level = serializers.CharField(allow_null=True)
+    referral_code = serializers.CharField()
+    channel = serializers.CharField(allow_null=True, help_text=_("The channel the member arrived through."))
+
+
+class ExportPointsEntryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    amount = serializers.IntegerField()
+    kind = serializers.CharField()
+    memo = serializers.CharField(allow_blank=True)
+    balance_after = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class ExportVoucherOutput(serializers.Serializer):
+    code = serializers.CharField()
+    status = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    used_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExportOrderOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    product = serializers.CharField()
+    quantity = serializers.IntegerField()
+    points = serializers.IntegerField()
+    status = serializers.CharField()
+    address = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    vouchers = ExportVoucherOutput(many=True)
+
+
+class ExportGroupBuyOutput(serializers.Serializer):
+    group = serializers.IntegerField()
+    product = serializers.CharField()
+    price = serializers.IntegerField()
+    status = serializers.CharField()
+    joined_at = serializers.DateTimeField()
+
+
+class ExportAssistOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    campaign = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    progress = serializers.IntegerField()
+    required = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class ExportChallengeEntryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    challenge = serializers.CharField()
+    round_start = serializers.DateField()
+    round_end = serializers.DateField()
+    stake = serializers.IntegerField()
+    status = serializers.CharField()
+    checkins = serializers.IntegerField()
+    payout = serializers.IntegerField(allow_null=True)
+    joined_at = serializers.DateTimeField()
+
+
+class ExportCheckinOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    challenge = serializers.CharField()
+    date = serializers.DateField()
+    checked_in_at = serializers.DateTimeField()
+    makeup = serializers.BooleanField()
+    note = serializers.CharField(allow_blank=True)
+    image_url = serializers.CharField(allow_blank=True)
+
+
+class ExportInvitedByOutput(serializers.Serializer):
+    nickname = serializers.CharField(allow_blank=True)
+    bound_at = serializers.DateTimeField()
+
+
+class ExportInviteeOutput(serializers.Serializer):
+    nickname = serializers.CharField(allow_blank=True)
+    status = serializers.CharField()
+    joined_at = serializers.DateTimeField()
+
+
+class ExportRewardOutput(serializers.Serializer):
+    rule = serializers.CharField()
+    role = serializers.ChoiceField(choices=["inviter", "invitee"])
+    points = serializers.IntegerField()
+    clawed_back = serializers.IntegerField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ExportReferralsOutput(serializers.Serializer):
+    invited_by = ExportInvitedByOutput(allow_null=True)
+    invitees = ExportInviteeOutput(many=True, help_text=_("Friends invited: nicknames only."))
+    rewards = ExportRewardOutput(many=True)
+
+
+class MeExportOutput(serializers.Serializer):
+    exported_at = serializers.DateTimeField()
+    profile = ExportProfileOutput()
+    points_history = ExportPointsEntryOutput(many=True, help_text=_("Every ledger entry, newest first."))
+    orders = ExportOrderOutput(many=True)
+    group_buys = ExportGroupBuyOutput(many=True)
+    assists = ExportAssistOutput(many=True)
+    challenge_entries = ExportChallengeEntryOutput(many=True)
+    checkins = ExportCheckinOutput(many=True)
+    referrals = ExportReferralsOutput()

@@ -10,4 +10,5 @@ urlpatterns = [
     path("me/ping", views.MePingApi.as_view(), name="me-ping"),
     path("me/phone", views.MePhoneApi.as_view(), name="me-phone"),
     path("me/avatar", views.MeAvatarApi.as_view(), name="me-avatar"),
+    path("me/export", views.MeExportApi.as_view(), name="me-export"),
 ]

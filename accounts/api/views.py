@@ -8,10 +8,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.api import errors as e
 from accounts.api import serializers as s
-from accounts.selectors import user_ping, user_profile
-from accounts.services import user_login_wechat, user_set_avatar, user_update_profile, user_verify_phone
+from accounts.selectors import user_export, user_ping, user_profile
+from accounts.services import user_delete, user_login_wechat, user_set_avatar, user_update_profile, user_verify_phone
 from core.api.fields import StrictCharField
+from core.api.schema import NO_ACTIVE_ACCOUNT, TOKEN_NOT_VALID
 from core.exceptions import ApplicationError
 from core.tokens import refresh_token_rotate
 
@@ -25,9 +27,19 @@ class WeChatLoginApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_scope = "login"
-    extra_error_statuses = (502,)
+    error_codes = [e.INVALID_WECHAT_CODE, e.WECHAT_UNAVAILABLE]
 
-    @extend_schema(request=s.WeChatLoginInput, responses={200: s.WeChatLoginOutput}, auth=[])
+    @extend_schema(
+        summary="Log in with WeChat (public)",
+        description="Exchanges a `wx.login` code for an `access` token (60 minutes) and a `refresh` token "
+        "(14 days). The first login creates the user (`user.is_new: true`) with everything a new user "
+        "gets; the same WeChat user always gets the same account. `referral` takes a referral code, a "
+        "channel code or a scene (`r=<code>`, `c=<code>`); `channel` a channel code. An unknown code "
+        "is ignored: the login still succeeds.",
+        request=s.WeChatLoginInput,
+        responses={200: s.WeChatLoginOutput},
+        auth=[],
+    )
     def post(self, request):
         data = s.WeChatLoginInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -42,12 +54,20 @@ class RefreshApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_scope = "login"
-    extra_error_statuses = (401,)
+    error_codes = [TOKEN_NOT_VALID, NO_ACTIVE_ACCOUNT]
 
     class RefreshInput(serializers.Serializer):
         refresh = StrictCharField(max_length=4096)
 
-    @extend_schema(request=RefreshInput, responses={200: s.TokenPairOutput}, auth=[])
+    @extend_schema(
+        summary="Refresh the tokens (public)",
+        description="A new `access` and a new `refresh` token for a refresh token, which is used up: "
+        "sent again, even by two requests at once, it answers 401 `token_not_valid` (share one refresh "
+        "call between concurrent requests). When the refresh is refused, log in again.",
+        request=RefreshInput,
+        responses={200: s.TokenPairOutput},
+        auth=[],
+    )
     def post(self, request):
         data = self.RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -58,9 +78,16 @@ class StaffLoginApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_scope = "login"
-    extra_error_statuses = (401,)
+    error_codes = [e.INVALID_CREDENTIALS]
 
-    @extend_schema(request=s.StaffLoginInput, responses={200: s.TokenPairOutput}, auth=[])
+    @extend_schema(
+        summary="Staff log in (public)",
+        description="Tokens for a staff account's username and password (the store staff's voucher "
+        "scanner). Members log in with WeChat instead.",
+        request=s.StaffLoginInput,
+        responses={200: s.TokenPairOutput},
+        auth=[],
+    )
     def post(self, request):
         data = s.StaffLoginInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -73,29 +100,83 @@ class StaffLoginApi(APIView):
 class MePingApi(APIView):
     """Authenticated and one primary-key SELECT: the baseline the benchmarks compare against."""
 
-    @extend_schema(responses={200: s.MePingOutput})
+    @extend_schema(
+        summary="Who am I (cheap)",
+        description="The caller's `id` and `nickname` from one primary-key read: a cheap check that "
+        "the access token still works.",
+        responses={200: s.MePingOutput},
+    )
     def get(self, request):
         return Response(s.MePingOutput(user_ping(user_id=request.user.pk)).data)
 
 
 class MeApi(APIView):
-    @extend_schema(responses={200: s.MeOutput})
+    error_codes = {"delete": [e.STAFF_ACCOUNT]}
+
+    @extend_schema(
+        summary="My profile",
+        description="The caller's profile: nickname, avatar, whether a phone is verified (the number "
+        "itself is never shown), points balance, growth, level, referral code and who invited them.",
+        responses={200: s.MeOutput},
+    )
     def get(self, request):
         return Response(s.MeOutput(user_profile(user=request.user), context={"request": request}).data)
 
-    @extend_schema(request=s.MeUpdateInput, responses={200: s.MeOutput})
+    @extend_schema(
+        summary="Edit my profile",
+        description="Changes `nickname` and/or `avatar_url` (an empty `avatar_url` clears it); the "
+        "fields not sent stay as they are. Answers the profile as GET does.",
+        request=s.MeUpdateInput,
+        responses={200: s.MeOutput},
+    )
     def patch(self, request):
         data = s.MeUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         user = user_update_profile(user=request.user, **data.validated_data)
         return Response(s.MeOutput(user_profile(user=user), context={"request": request}).data)
 
+    @extend_schema(
+        summary="Delete my account",
+        request=None,
+        responses={204: None},
+        description=(
+            "Delete my account (docs/privacy.md): personal fields anonymised, every token revoked, open "
+            "orders, group-buys and assist tasks settled as their expiry would, the points balance "
+            "forfeited; the ledger and the referral rows are kept, pointing at the anonymised user. "
+            "403 `staff_account` for a staff login. Afterwards the old tokens answer 401."
+        ),
+    )
+    def delete(self, request):
+        user_delete(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeExportApi(APIView):
+    """Everything the service holds about me, as one JSON document (docs/privacy.md)."""
+
+    throttle_scope = "write"  # a heavy read: as rare as a write
+
+    @extend_schema(
+        summary="Export my data",
+        description="Everything the service holds about the caller, as one JSON document (docs/privacy.md).",
+        responses={200: s.MeExportOutput},
+    )
+    def get(self, request):
+        return Response(s.MeExportOutput(user_export(user=request.user), context={"request": request}).data)
+
 
 class MePhoneApi(APIView):
     throttle_scope = "write"
-    extra_error_statuses = (502,)
+    error_codes = [e.INVALID_WECHAT_CODE, e.PHONE_IN_USE, e.WECHAT_UNAVAILABLE]
 
-    @extend_schema(request=s.PhoneInput, responses={200: s.MeOutput})
+    @extend_schema(
+        summary="Verify my phone",
+        description="Verifies (or changes) the caller's phone number with the code of WeChat's "
+        "`getPhoneNumber` button. A first verification may pay referral rewards and tasks. A number "
+        "belongs to one account. Answers the profile as GET `me` does.",
+        request=s.PhoneInput,
+        responses={200: s.MeOutput},
+    )
     def post(self, request):
         data = s.PhoneInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -106,8 +187,15 @@ class MePhoneApi(APIView):
 class MeAvatarApi(APIView):
     parser_classes = [MultiPartParser]
     throttle_scope = "write"
+    error_codes = [e.INVALID_IMAGE]
 
-    @extend_schema(request=s.AvatarInput, responses={200: s.MeOutput})
+    @extend_schema(
+        summary="Upload my avatar",
+        description="A multipart upload of an image in `file` (JPEG, PNG, WebP or GIF), stored "
+        "re-encoded as a PNG of at most 512x512. Answers the profile with the stored, absolute `avatar_url`.",
+        request=s.AvatarInput,
+        responses={200: s.MeOutput},
+    )
     def post(self, request):
         data = s.AvatarInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -12,6 +12,8 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 
 from analytics.models import DailyMetric
 from core.clock import local_midnight, local_today, now, site_zone
+from core.models import User
+from core.privacy import member_label
 from events.models import Event
 
 # A user is active on a day when they did one of these (a payout or a friend's sign-up is not the
@@ -69,14 +71,15 @@ def day_figures(day: dt.date, *, complete_until: dt.date) -> list[tuple[str, str
     names = dict(Channel.objects.values_list("code", "name"))
     for code, count in registered.values_list("channel").annotate(n=Count("user_id", distinct=True)).order_by():
         rows.append(("new_users_channel", code, names.get(code, code), count))
-    by_inviter = (
+    by_inviter = dict(
         Referral.objects.filter(_in(day, field_name="created_at"))
-        .values_list("inviter_id", "inviter__nickname", "inviter__username")
+        .values_list("inviter_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for inviter_id, nickname, username, count in by_inviter:
-        rows.append(("new_users_inviter", str(inviter_id), nickname or username, count))
+    # Operators see a nickname and a masked phone, never the internal username (wx_5aa0...).
+    for inviter in User.objects.filter(pk__in=by_inviter).only("pk", "nickname", "phone", "phone_verified", "is_staff"):
+        rows.append(("new_users_inviter", str(inviter.pk), member_label(inviter), by_inviter[inviter.pk]))
 
     # The funnel: visits (scans of a code, plus sign-ups that came without one) -> registration ->
     # activation -> first redemption; with retention, for everyone and for each channel

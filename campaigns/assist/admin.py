@@ -24,7 +24,7 @@ class AssistCampaignForm(forms.ModelForm):
             "helps_per_day",
             "new_user_counts_double",
             "tasks_per_user",
-            "seed",
+            # not `seed`: it fixes a bargain's cuts for reproducible tests, nothing an operator sets
             "is_active",
             "starts_at",
             "ends_at",
@@ -64,7 +64,7 @@ class AssistCampaignAdmin(admin.ModelAdmin):
     )
     list_filter = ("kind", "reward_kind", "is_active")
     search_fields = ("title", "product__name")
-    raw_id_fields = ("product",)
+    autocomplete_fields = ("product",)
 
 
 class AssistHelpInline(admin.TabularInline):

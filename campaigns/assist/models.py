@@ -5,10 +5,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.db import ConstraintErrorsOnFields
+
 # -- assist (助力) and bargain (砍价) ---------------------------------------------------------------
 
 
-class AssistCampaign(models.Model):
+class AssistCampaign(ConstraintErrorsOnFields, models.Model):
     """A task users start and friends help with.
 
     Assist: at `helpers_required` helps the starter gets the reward (points or a mall product) once.
@@ -74,17 +76,33 @@ class AssistCampaign(models.Model):
             models.CheckConstraint(
                 condition=Q(helpers_required__gte=1) & Q(helpers_required__lte=100),
                 name="referral_assist_helpers_range",
+                violation_error_code="helpers_required",
+                violation_error_message=_("Helpers required must be between 1 and 100."),
             ),
-            models.CheckConstraint(condition=Q(time_limit_hours__gte=1), name="referral_assist_time_limit_positive"),
-            models.CheckConstraint(condition=Q(helps_per_day__gte=1), name="referral_assist_helps_per_day_positive"),
+            models.CheckConstraint(
+                condition=Q(time_limit_hours__gte=1),
+                name="referral_assist_time_limit_positive",
+                violation_error_code="time_limit_hours",
+                violation_error_message=_("The time limit must be at least 1 hour."),
+            ),
+            models.CheckConstraint(
+                condition=Q(helps_per_day__gte=1),
+                name="referral_assist_helps_per_day_positive",
+                violation_error_code="helps_per_day",
+                violation_error_message=_("Helps per day must be at least 1."),
+            ),
             # What each kind needs: points or a product for an assist, a product for a bargain.
             models.CheckConstraint(
                 condition=~Q(kind="assist", reward_kind="points") | Q(reward_points__gt=0),
                 name="referral_assist_points_reward_positive",
+                violation_error_code="reward_points",
+                violation_error_message=_("An assist paid in points needs reward points above 0."),
             ),
             models.CheckConstraint(
                 condition=~(Q(kind="bargain") | Q(reward_kind="product")) | Q(product__isnull=False),
                 name="referral_assist_product_present",
+                violation_error_code="product",
+                violation_error_message=_("A bargain, or an assist paid in a product, needs a product."),
             ),
         ]
 

@@ -24,7 +24,7 @@ class GroupBuyOfferAdmin(admin.ModelAdmin):
     )
     list_filter = ("is_active", "new_users_only")
     search_fields = ("product__name",)
-    raw_id_fields = ("product",)
+    autocomplete_fields = ("product",)
 
 
 class GroupBuyMemberInline(admin.TabularInline):

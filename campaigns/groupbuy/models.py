@@ -5,10 +5,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.db import ConstraintErrorsOnFields
+
 # -- group-buy (拼团) ------------------------------------------------------------------------------
 
 
-class GroupBuyOffer(models.Model):
+class GroupBuyOffer(ConstraintErrorsOnFields, models.Model):
     """A mall product sold to groups: when `group_size` friends join within the time limit, each
     gets the product at `price` points."""
 
@@ -40,10 +42,23 @@ class GroupBuyOffer(models.Model):
         ordering = ["sort_order", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(group_size__gte=2) & Q(group_size__lte=10), name="referral_groupbuy_size_range"
+                condition=Q(group_size__gte=2) & Q(group_size__lte=10),
+                name="referral_groupbuy_size_range",
+                violation_error_code="group_size",
+                violation_error_message=_("A group has 2 to 10 people."),
             ),
-            models.CheckConstraint(condition=Q(price__gt=0), name="referral_groupbuy_price_positive"),
-            models.CheckConstraint(condition=Q(time_limit_hours__gte=1), name="referral_groupbuy_time_limit_positive"),
+            models.CheckConstraint(
+                condition=Q(price__gt=0),
+                name="referral_groupbuy_price_positive",
+                violation_error_code="price",
+                violation_error_message=_("The group price must be at least 1 point."),
+            ),
+            models.CheckConstraint(
+                condition=Q(time_limit_hours__gte=1),
+                name="referral_groupbuy_time_limit_positive",
+                violation_error_code="time_limit_hours",
+                violation_error_message=_("The time limit must be at least 1 hour."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,10 +1,14 @@
 """Every API error, ours or DRF's, becomes {"code", "detail"} (+ "fields") with a 4xx status."""
 
+import json
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -24,6 +28,10 @@ _CODE_FOR = {
     exceptions.Throttled: "throttled",
 }
 
+# simplejwt's Chinese catalog marks these fuzzy, so they would stay English: marked here so that
+# makemessages keeps their msgstr in our django.po, which Django reads before any library's.
+SIMPLEJWT_UNTRANSLATED = (gettext_noop("Token is invalid"), gettext_noop("Token is expired"))
+
 
 def _flatten(detail) -> object:
     """ErrorDetail trees to plain strings, keeping the shape (dicts and lists)."""
@@ -39,6 +47,20 @@ def error_body(code: str, detail, fields=None) -> dict:
     if fields is not None:
         body["fields"] = fields
     return body
+
+
+def _parse_error_detail(exc: exceptions.ParseError):
+    """DRF's parsers write "JSON parse error - <Python's words>" without gettext: English in every
+    language. Say it in the request's language, from the parser's own error."""
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, json.JSONDecodeError):
+        where = {"line": cause.lineno, "column": cause.colno}
+        return _("JSON parse error at line %(line)d, column %(column)d.") % where
+    if isinstance(cause, ValueError):  # not UTF-8, or NaN / Infinity (not JSON)
+        return _("JSON parse error: the body is not valid JSON.")
+    if isinstance(cause, MultiPartParserError):
+        return _("Multipart form parse error: %(reason)s") % {"reason": cause}
+    return exc.detail
 
 
 def api_exception_handler(exc, context):
@@ -81,7 +103,7 @@ def api_exception_handler(exc, context):
         )
 
     code = next((c for cls, c in _CODE_FOR.items() if isinstance(exc, cls)), None)
-    detail = exc.detail
+    detail = _parse_error_detail(exc) if isinstance(exc, exceptions.ParseError) else exc.detail
     if isinstance(detail, dict):
         # simplejwt nests its message: {"detail": ..., "code": "token_not_valid", "messages": [...]}
         code = force_str(detail.get("code", code or exc.default_code))

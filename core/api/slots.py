@@ -30,7 +30,15 @@ class SlotDetailApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(auth=[], responses={200: SlotOutput})
+    @extend_schema(
+        summary="An ops slot (public)",
+        description="What the ops slot (运营位, such as `home_banner`) `key` shows now: its banners in "
+        "the operator's order, each linking to a product, a challenge, a group-buy, a mini-program "
+        "page or a URL (`link_type`, `target`). No token needed. An empty slot answers an empty "
+        "`items`; an unknown key 404 `not_found`.",
+        auth=[],
+        responses={200: SlotOutput},
+    )
     def get(self, request, key: str):
         items = slot_items(key=key)
         if items is None:

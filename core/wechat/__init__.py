@@ -1,3 +1,10 @@
-from core.wechat.base import WeChatClient, WeChatError, WeChatPhone, WeChatSession, get_wechat_client
+from core.wechat.base import (
+    URLLINK_MAX_DAYS,
+    WeChatClient,
+    WeChatError,
+    WeChatPhone,
+    WeChatSession,
+    get_wechat_client,
+)
 
-__all__ = ["WeChatClient", "WeChatError", "WeChatPhone", "WeChatSession", "get_wechat_client"]
+__all__ = ["URLLINK_MAX_DAYS", "WeChatClient", "WeChatError", "WeChatPhone", "WeChatSession", "get_wechat_client"]

@@ -10,6 +10,9 @@ from functools import lru_cache
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+# WeChat lets a URL Link live at most this many days (expire_type 1, expire_interval).
+URLLINK_MAX_DAYS = 30
+
 
 class WeChatError(Exception):
     """WeChat refused or could not answer. `errcode` is WeChat's, or negative for transport errors."""
@@ -60,6 +63,12 @@ class WeChatClient:
         raise NotImplementedError
 
     def send_subscribe_message(self, *, openid: str, template_id: str, data: dict, page: str = "") -> None:
+        raise NotImplementedError
+
+    def generate_urllink(self, path: str, query: str = "", *, expire_days: int = URLLINK_MAX_DAYS) -> str:
+        """A URL Link (https://wxaurl.cn/...) that opens the mini-program at `path` (a page, no
+        leading slash) with `query` (`a=1&b=2`) from outside WeChat's chat (a browser, an SMS).
+        It stops working after `expire_days` days (WeChat allows 1 to URLLINK_MAX_DAYS)."""
         raise NotImplementedError
 
 

@@ -3,17 +3,21 @@
 import hashlib
 import io
 import re
+from urllib.parse import urlencode
 
 import qrcode
 
-from core.wechat.base import WeChatClient, WeChatError, WeChatPhone, WeChatSession
+from core.wechat.base import URLLINK_MAX_DAYS, WeChatClient, WeChatError, WeChatPhone, WeChatSession
 
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# A URL Link of the fake WeChat: on a reserved domain (.invalid), so nobody mistakes it for a real one.
+FAKE_URLLINK_BASE = "https://wxaurl.invalid/fake-urllink"
 
 
 class FakeWeChatClient(WeChatClient):
     def __init__(self):
         self.sent_messages: list[dict] = []
+        self.urllinks: list[dict] = []
 
     def code_to_session(self, code: str) -> WeChatSession:
         code = (code or "").strip()
@@ -42,3 +46,9 @@ class FakeWeChatClient(WeChatClient):
 
     def send_subscribe_message(self, *, openid: str, template_id: str, data: dict, page: str = "") -> None:
         self.sent_messages.append({"openid": openid, "template_id": template_id, "data": data, "page": page})
+
+    def generate_urllink(self, path: str, query: str = "", *, expire_days: int = URLLINK_MAX_DAYS) -> str:
+        if not 1 <= expire_days <= URLLINK_MAX_DAYS:
+            raise ValueError(f"a URL Link lives 1 to {URLLINK_MAX_DAYS} days, not {expire_days}")
+        self.urllinks.append({"path": path, "query": query, "expire_days": expire_days})
+        return f"{FAKE_URLLINK_BASE}?{urlencode({'path': path.lstrip('/'), 'query': query})}"

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from redis.exceptions import LockError, RedisError
 
-from core.wechat.base import WeChatClient, WeChatError, WeChatPhone, WeChatSession
+from core.wechat.base import URLLINK_MAX_DAYS, WeChatClient, WeChatError, WeChatPhone, WeChatSession
 
 logger = logging.getLogger(__name__)
 
@@ -213,3 +213,19 @@ class LiveWeChatClient(WeChatClient):
         if page:
             payload["page"] = page
         self._json(self._with_token("POST", "/cgi-bin/message/subscribe/send", json=payload))
+
+    def generate_urllink(self, path: str, query: str = "", *, expire_days: int = URLLINK_MAX_DAYS) -> str:
+        if not 1 <= expire_days <= URLLINK_MAX_DAYS:
+            raise ValueError(f"a URL Link lives 1 to {URLLINK_MAX_DAYS} days, not {expire_days}")
+        payload = {
+            "path": path.lstrip("/"),
+            "query": query,
+            "expire_type": 1,  # expires `expire_interval` days after it is generated
+            "expire_interval": expire_days,
+            "env_version": "release",
+        }
+        body = self._json(self._with_token("POST", "/wxa/generate_urllink", json=payload))
+        link = body.get("url_link")
+        if not isinstance(link, str) or not link.startswith("https://"):
+            raise WeChatError(WeChatError.TRANSPORT, "generate_urllink answered without a link")
+        return link

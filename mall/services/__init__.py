@@ -29,7 +29,7 @@ from mall.services.redemptions import (
     redemption_referral_reward,
     redemption_referral_reward_apply,
 )
-from mall.services.roles import OPERATOR_GROUP, STORE_STAFF_GROUP, VERIFY_PERMISSION, roles_seed
+from mall.services.roles import OPERATOR_GROUP, STORE_STAFF_GROUP, VERIFY_PERMISSION, roles_seed, store_staff_add
 from mall.services.vouchers import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -75,4 +75,5 @@ __all__ = [
     "redemption_referral_reward",
     "redemption_referral_reward_apply",
     "roles_seed",
+    "store_staff_add",
 ]

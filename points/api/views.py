@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.pagination import Pagination
+from points.api import errors as e
 from points.api import serializers as s
 from points.selectors import (
     points_expiring_soon,
@@ -19,6 +20,11 @@ from points.services.tasks import task_complete_by_client
 
 class PointsHistoryApi(APIView):
     @extend_schema(
+        summary="My points history",
+        description="The caller's ledger entries, newest first and paginated: each credit (positive "
+        "`amount`) or debit (negative) with its `kind`, `memo` and the `balance_after` it. Beside the "
+        "page, `expiring_soon` lists the points that will expire soon (when expiry is on), so the page "
+        "can warn about them.",
         parameters=[
             OpenApiParameter("page", OpenApiTypes.INT, required=False),
             OpenApiParameter("page_size", OpenApiTypes.INT, required=False),
@@ -39,15 +45,29 @@ class PointsHistoryApi(APIView):
 
 
 class PointsTaskListApi(APIView):
-    @extend_schema(responses={200: s.PointsTaskOutput(many=True)})
+    @extend_schema(
+        summary="Points tasks",
+        description="Every active task (积分任务) with its reward and the caller's state: `done` means no "
+        "further completion is possible this period (once: ever; daily: today; weekly: this ISO week; "
+        "unlimited: the daily cap is reached); `available` means the app may complete it now. Tasks "
+        "the server completes itself (welcome, phone verified...) are listed with `available: false`.",
+        responses={200: s.PointsTaskOutput(many=True)},
+    )
     def get(self, request):
         return Response(s.PointsTaskOutput(points_tasks_for(user=request.user), many=True).data)
 
 
 class PointsTaskCompleteApi(APIView):
     throttle_scope = "write"
+    error_codes = [e.TASK_NOT_FOUND, e.TASK_SERVER_ONLY, e.TASK_ALREADY_DONE, e.TASK_DAILY_CAP_REACHED]
 
-    @extend_schema(request=None, responses={200: s.PointsTaskCompleteOutput})
+    @extend_schema(
+        summary="Complete a task",
+        description="Completes the task `code` for the caller (a share, reading an article...): pays its "
+        "points and growth once per period and answers what was `awarded` and the new balance.",
+        request=None,
+        responses={200: s.PointsTaskCompleteOutput},
+    )
     def post(self, request, code: str):
         completion = task_complete_by_client(user=request.user, code=code)
         body = {"awarded": completion.points, "growth": completion.growth, "points": wallet_balance(user=request.user)}
@@ -56,8 +76,16 @@ class PointsTaskCompleteApi(APIView):
 
 class SigninCreateApi(APIView):
     throttle_scope = "write"
+    error_codes = [e.ALREADY_SIGNED_IN]
 
-    @extend_schema(request=None, responses={200: s.SigninOutput})
+    @extend_schema(
+        summary="Daily sign-in",
+        description="Signs the caller in for today (签到; the site's local day, given back as `date`): "
+        "pays the reward of the streak day from the operator's table. Once a day: a second call the "
+        "same day answers 409 `already_signed_in`.",
+        request=None,
+        responses={200: s.SigninOutput},
+    )
     def post(self, request):
         signin = signin_create(user=request.user)
         body = {
@@ -71,6 +99,9 @@ class SigninCreateApi(APIView):
 
 class SigninCalendarApi(APIView):
     @extend_schema(
+        summary="Sign-in calendar",
+        description="The days of `month` the caller signed (makeups included) and the current streak "
+        "(today's, else yesterday's, else 0).",
         parameters=[OpenApiParameter("month", OpenApiTypes.STR, required=True, description="YYYY-MM")],
         responses={200: s.SigninCalendarOutput},
     )
@@ -83,8 +114,22 @@ class SigninCalendarApi(APIView):
 
 class SigninMakeupApi(APIView):
     throttle_scope = "write"
+    error_codes = [
+        e.MAKEUP_DISABLED,
+        e.SIGNIN_INVALID_MAKEUP_DATE,
+        e.ALREADY_SIGNED_IN,
+        e.SIGNIN_NO_MAKEUP_LEFT,
+        e.INSUFFICIENT_POINTS,
+    ]
 
-    @extend_schema(request=s.SigninMakeupInput, responses={200: s.SigninMakeupOutput})
+    @extend_schema(
+        summary="Makeup sign-in",
+        description="Signs a missed day of this month (补签) for the operator's makeup cost, paying no "
+        "reward; the streak is counted again across the filled gap. Answers the day, the current "
+        "streak, the `cost` paid and the new balance.",
+        request=s.SigninMakeupInput,
+        responses={200: s.SigninMakeupOutput},
+    )
     def post(self, request):
         data = s.SigninMakeupInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -6,6 +6,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from referral.api import errors as e
 from referral.api import serializers as s
 from referral.models import Referral
 from referral.selectors import poster_template_get, referral_invitees, referral_leaderboard, referral_summary
@@ -23,7 +24,14 @@ class FirstRendererNegotiation(BaseContentNegotiation):
 
 
 class ReferralMeApi(APIView):
-    @extend_schema(responses={200: s.ReferralMeOutput})
+    @extend_schema(
+        summary="My referral code",
+        description="The caller's referral code, the `scene` a mini-program code carries (`r=<code>`), "
+        "the `share_url` a plain QR code opens, and the counts: friends `invited` (bound), `qualified` "
+        "(did what the rewards need, by default verify a phone) and the `rewarded_points` earned, net "
+        "of clawbacks.",
+        responses={200: s.ReferralMeOutput},
+    )
     def get(self, request):
         profile = referral_profile_ensure(user=request.user)
         return Response(s.ReferralMeOutput(referral_summary(profile=profile)).data)
@@ -32,9 +40,13 @@ class ReferralMeApi(APIView):
 class ReferralPosterApi(APIView):
     content_negotiation_class = FirstRendererNegotiation
     throttle_scope = "write"  # composing is CPU work; a cached poster is cheap
-    extra_error_statuses = (404,)  # poster_template_not_found
+    error_codes = [e.POSTER_TEMPLATE_NOT_FOUND]
 
     @extend_schema(
+        summary="My referral poster",
+        description="A PNG poster from the operator's template (`template`, else the default one) with "
+        "the caller's avatar, nickname and a QR code that decodes to their `share_url`. Errors are "
+        "JSON as everywhere.",
         parameters=[OpenApiParameter("template", int, required=False, description="A poster template id.")],
         responses={
             (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The poster (PNG)."),
@@ -50,6 +62,11 @@ class ReferralPosterApi(APIView):
         return response
 
 
+@extend_schema(
+    summary="My invited friends",
+    description="The friends bound to the caller, newest first and paginated: nickname and avatar, "
+    "`status` (`registered`, `qualified`, `held` for review, `rejected`, `revoked`) and when they joined.",
+)
 class ReferralInviteesApi(ListAPIView):
     serializer_class = s.ReferralInviteeOutput
     queryset = Referral.objects.none()  # for the schema; the real list is the selector's
@@ -59,7 +76,13 @@ class ReferralInviteesApi(ListAPIView):
 
 
 class ReferralLeaderboardApi(APIView):
-    @extend_schema(parameters=[s.ReferralLeaderboardInput], responses={200: s.ReferralLeaderboardOutput})
+    @extend_schema(
+        summary="Referral leaderboard",
+        description="The top `limit` inviters by qualified invites, and the caller's own place (`me`, a "
+        "null rank without a qualified invite). Ties go to whoever reached the score first.",
+        parameters=[s.ReferralLeaderboardInput],
+        responses={200: s.ReferralLeaderboardOutput},
+    )
     def get(self, request):
         data = s.ReferralLeaderboardInput(data=request.query_params)
         data.is_valid(raise_exception=True)

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import translation
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from core.wechat import WeChatError, get_wechat_client
@@ -27,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 POSTER_DIR = "referral/posters"
 POSTER_CACHE_SECONDS = 60 * 60 * 24
+# Bumped when the drawing changes (2: a default name and avatar, the caption under the code), so
+# posters stored before are drawn again.
+POSTER_DRAWING = 2
 LAYOUT_FIELDS = [
     "width",
     "height",
@@ -51,10 +56,36 @@ def _qr_kind() -> str:
     return "wxacode" if settings.WECHAT_MODE == "live" else "url"
 
 
+def poster_display_name(user) -> str:
+    """The name a poster shows: the nickname; without one, "User 5678" by the tail of a verified
+    phone (never the whole number: posters are shared), else "WeChat user"."""
+    nickname = (user.nickname or "").strip()
+    if nickname:
+        return nickname
+    phone = user.phone or ""
+    if user.phone_verified and len(phone) >= 4 and phone[-4:].isdigit():
+        return _("User %(tail)s") % {"tail": phone[-4:]}
+    return _("WeChat user")
+
+
+def poster_caption() -> str:
+    return _("Long-press to open the mini-program")
+
+
+def poster_texts(user) -> tuple[str, str]:
+    """(name, caption), in the site's language: a poster is for the friends it is shared with."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return poster_display_name(user), poster_caption()
+
+
 def poster_fingerprint(*, template: PosterTemplate, user, profile: ReferralProfile) -> str:
     """Everything a poster shows. A change to any of it gives a new fingerprint, so a new poster."""
     avatar = user.avatar.name if user.avatar else user.avatar_url
+    name, caption = poster_texts(user)
     parts = [
+        POSTER_DRAWING,
+        name,
+        caption,
         template.pk,
         template.version,
         template.background.name if template.background else "",
@@ -101,7 +132,8 @@ def _qr(*, profile: ReferralProfile, size: int) -> tuple[Image.Image, bool]:
 
 
 def poster_compose_for(*, template: PosterTemplate, user, profile: ReferralProfile) -> tuple[bytes, bool]:
-    layout = posters.Layout(**{name: getattr(template, name) for name in LAYOUT_FIELDS})
+    name, caption = poster_texts(user)
+    layout = posters.Layout(**{field: getattr(template, field) for field in LAYOUT_FIELDS}, caption=caption)
     background = _open_image(template.background) if template.background else None
     if background is not None:
         layout = posters.Layout(**{**layout.__dict__, "width": background.width, "height": background.height})
@@ -112,7 +144,7 @@ def poster_compose_for(*, template: PosterTemplate, user, profile: ReferralProfi
         background=background,
         qr=qr,
         avatar=avatar,
-        nickname=user.nickname or "",
+        nickname=name,
         avatar_seed=user.pk or 0,
     )
     return png, cacheable
@@ -157,3 +189,16 @@ def referral_poster(*, user, template: PosterTemplate) -> bytes:
     _forget_older(user=user, template=template, keep=name)
     cache.set(cache_key, 1, POSTER_CACHE_SECONDS)
     return png
+
+
+def referral_posters_forget(*, user_id: int) -> int:
+    """Delete every poster stored for a user (their name and face are on it): an account deleted.
+    Returns how many files went. Storage is not transactional: call it after the commit."""
+    folder = f"{POSTER_DIR}/{user_id}"
+    try:
+        _dirs, files = default_storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return 0
+    for name in files:
+        default_storage.delete(posixpath.join(folder, name))
+    return len(files)

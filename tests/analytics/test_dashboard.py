@@ -6,6 +6,7 @@ import io
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from analytics.models import AutomationGrant, AutomationRule
 from analytics.services import analytics_nightly, segments_compute
@@ -48,7 +49,7 @@ def test_channel_filter_and_csv_exports(history, operator_client):
     analytics_nightly(today=day(31))
     query = {"start": day(0).isoformat(), "end": day(0).isoformat()}
     funnel = rows_of(operator_client.get(reverse("admin:analytics_dashboard_export", args=["funnel"]), query))
-    assert funnel[0] == ["step", "label", "users"]
+    assert funnel[0] == ["步骤", "标签", "用户"]  # headers in the operator's language
     assert [(r[0], r[2]) for r in funnel[1:]] == [
         ("visits", "4"),
         ("new_users", "4"),
@@ -74,7 +75,7 @@ def test_channel_filter_and_csv_exports(history, operator_client):
         response = operator_client.get(reverse("admin:analytics_dashboard_export", args=[table]), query)
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     inviters = rows_of(operator_client.get(reverse("admin:analytics_dashboard_export", args=["inviters"]), query))
-    assert inviters[1] == [str(history["u1"].pk), history["u1"].nickname, "3"]
+    assert inviters[1] == [str(history["u1"].pk), str(history["u1"]), "3"]  # nickname (masked phone)
     assert operator_client.get(reverse("admin:analytics_dashboard_export", args=["nothing"])).status_code == 404
 
 
@@ -119,3 +120,18 @@ def test_the_operator_role_sees_the_dashboard_and_runs_automations(history):
     assert client.get("/admin/analytics/automationrule/add/").status_code == 200
     assert client.get("/admin/events/event/").status_code == 200
     assert client.post("/admin/events/event/add/").status_code == 403  # events stay read-only
+
+
+def test_every_ranking_csv_lists_its_own_figure(operator_client):
+    # winners.csv looked up "winner" (the table name without its "s") and was always empty.
+    from analytics.models import DailyMetric
+
+    on = day(0)
+    for metric, value in [("pool", 300), ("winners", 4), ("redemptions", 2), ("new_users_inviter", 3)]:
+        DailyMetric.objects.create(
+            date=on, metric=metric, dimension="7", label="早起打卡", value=value, computed_at=timezone.now()
+        )
+    query = {"start": on.isoformat(), "end": on.isoformat()}
+    for table, value in [("pools", "300"), ("winners", "4"), ("products", "2"), ("inviters", "3")]:
+        rows = rows_of(operator_client.get(reverse("admin:analytics_dashboard_export", args=[table]), query))
+        assert rows[1:] == [["7", "早起打卡", value]], table

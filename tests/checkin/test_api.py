@@ -143,7 +143,11 @@ def test_not_enrolled_over_http(early_bird):
 
 def test_the_demo_seed_is_idempotent(early_bird):
     demo.seed()
-    assert Challenge.objects.count() == 2
+    demo.seed()
+    assert Challenge.objects.count() == 3  # 早起打卡 (the fixture), 21天早睡打卡, 全天打卡（演示）
+    all_day = Challenge.objects.get(title=demo.DEMO_ALL_DAY_TITLE)
+    all_day.full_clean()
+    assert (all_day.window_start.hour, all_day.window_end.hour) == (0, 23)
     multi = Challenge.objects.get(title="21天早睡打卡")
     assert (multi.duration_days, multi.required_days, multi.makeup_limit) == (21, 18, 3)
     multi.full_clean()

@@ -97,3 +97,11 @@ def test_a_blank_choice_that_allows_blank_still_means_all(user_client):
     response = user_client.get("/api/mall/coupons?status=")
 
     assert response.status_code == 200, response.content
+
+
+def test_a_string_longer_than_the_schema_allows_is_refused_even_with_spaces_around(user_client):
+    # " E" and 63 more characters: 65 sent, 64 after trimming; the schema's maxLength is 64.
+    response = user_client.patch("/api/me", {"nickname": " E" + "*" * 63}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()["fields"]) == ["nickname"]

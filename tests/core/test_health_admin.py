@@ -52,7 +52,14 @@ def test_seed_demo_is_idempotent():
 
     assert User.objects.count() == counts
     operator = User.objects.get(username="operator")
-    assert operator.is_staff and operator.check_password("demo-operator-2026")
+    assert operator.is_staff and not operator.is_superuser and operator.check_password("demo-operator-2026")
+    assert operator.has_perm("mall.change_product") and operator.has_perm("campaigns.change_groupbuyoffer")
+    assert operator.has_perm("accounts.view_customer") and not operator.has_perm("auth.change_group")
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.check_password("demo-admin-2026")
+    clerk = User.objects.get(username="clerk")
+    assert clerk.check_password("demo-clerk-2026") and clerk.has_perm("mall.verify_coupon")
+    assert clerk.mall_stores.get().name == "示范门店" and not clerk.is_staff
 
 
 def test_run_nightly_runs_and_succeeds(capsys):

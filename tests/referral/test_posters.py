@@ -178,3 +178,122 @@ def test_live_mode_falls_back_to_a_plain_qr_and_does_not_keep_it(settings, user)
 
     assert decode(first) == [share_url_for(referral_profile_ensure(user=user).code)]
     assert len(stub.scenes) == 2  # not cached: the next request asks WeChat again
+
+
+# -- a user without a nickname or an avatar ----------------------------------------------------
+
+
+def crop(png: bytes, box) -> Image.Image:
+    return Image.open(io.BytesIO(png)).convert("RGB").crop(box)
+
+
+def is_plain(image: Image.Image) -> bool:
+    """Every pixel of `image` the same colour (a plain background, a blank disc)."""
+    return image.getextrema() == tuple((low, low) for low, _high in image.getextrema())
+
+
+def gradient_free(image: Image.Image) -> Image.Image:
+    """Each row minus its own left-most pixel: the default background is a vertical gradient (one
+    colour per row), so anything drawn on it is what remains."""
+    rows = [Image.new("RGB", (image.width, 1), image.getpixel((0, y))) for y in range(image.height)]
+    background = Image.new("RGB", image.size)
+    for y, row in enumerate(rows):
+        background.paste(row, (0, y))
+    return ImageChops.difference(image, background)
+
+
+def test_a_user_without_a_nickname_gets_a_default_name_and_a_lettered_avatar():
+    template = builtin_poster_template()
+    nameless = UserFactory(nickname="")
+    named = UserFactory(nickname="小艾")
+    name_box = (template.nickname_x, template.nickname_y, template.nickname_x + 300, template.nickname_y + 60)
+    avatar_box = (
+        template.avatar_x + template.avatar_size // 4,
+        template.avatar_y + template.avatar_size // 4,
+        template.avatar_x + template.avatar_size * 3 // 4,
+        template.avatar_y + template.avatar_size * 3 // 4,
+    )
+
+    png = referral_poster(user=nameless, template=template)
+
+    # A name is drawn where the nickname goes (the area is not the bare background)...
+    assert gradient_free(crop(png, name_box)).getbbox() is not None
+    # ...and the avatar disc carries a character: its centre is not one flat colour.
+    assert not is_plain(crop(png, avatar_box))
+    # The name is the default one, not another user's.
+    other = referral_poster(user=named, template=template)
+    assert ImageChops.difference(crop(png, name_box), crop(other, name_box)).getbbox() is not None
+
+
+def test_the_default_name_is_wechat_user_or_the_verified_phones_tail_never_the_number():
+    from referral.services.posters import poster_display_name
+
+    assert poster_display_name(UserFactory(nickname="  ")) in {"WeChat user", "微信用户"}
+    tail = poster_display_name(UserFactory(nickname="", phone="13912345678", phone_verified=True))
+    unverified = poster_display_name(UserFactory(nickname="", phone="13912345679", phone_verified=False))
+
+    assert "5678" in tail and "1391234" not in tail
+    assert "5679" not in unverified
+    assert poster_display_name(UserFactory(nickname="小艾")) == "小艾"
+
+
+def test_the_caption_is_drawn_under_the_qr_code(user):
+    template = builtin_poster_template()
+    layout = posters.Layout(**{name: getattr(template, name) for name in posters_fields()})
+    box = posters.caption_box(layout, template.height)
+    assert box is not None
+
+    png = referral_poster(user=user, template=template)
+
+    band = crop(png, under_the_code(template, box))
+    assert not is_plain(band)  # the caption's glyphs on the white card
+    # Centred under the code: as much ink left of its centre as right of it, roughly.
+    blank = Image.new("RGB", band.size, band.getpixel((0, 0)))
+    left, _top, right, _bottom = ImageChops.difference(band, blank).getbbox()
+    assert abs((left + right) / 2 - band.width / 2) < 8
+    # And the code above still decodes.
+    assert decode(png) == [share_url_for(referral_profile_ensure(user=user).code)]
+
+
+def test_without_a_caption_the_band_under_the_code_stays_blank():
+    template = builtin_poster_template()
+    fields = {name: getattr(template, name) for name in posters_fields()}
+    layout = posters.Layout(**fields)
+    qr = posters.qr_image("https://example.test/r/ABC", template.qr_size)
+    box = posters.caption_box(layout, template.height)
+
+    bare = posters.poster_compose(layout=layout, background=None, qr=qr, avatar=None, nickname="小艾")
+    captioned = posters.poster_compose(
+        layout=posters.Layout(**fields, caption="长按识别小程序码"),
+        background=None,
+        qr=qr,
+        avatar=None,
+        nickname="小艾",
+    )
+
+    assert is_plain(crop(bare, under_the_code(template, box)))
+    assert not is_plain(crop(captioned, under_the_code(template, box)))
+
+
+def under_the_code(template, box) -> tuple[int, int, int, int]:
+    """The caption band, from 40 px left of the code to 40 px right of it (on the white card)."""
+    return template.qr_x - 40, box[1], template.qr_x + template.qr_size + 40, box[3]
+
+
+def test_a_poster_stored_before_the_defaults_existed_is_drawn_again(user):
+    from referral.services import posters as poster_service
+
+    template = PosterTemplateFactory()
+    before = poster_service.poster_fingerprint(template=template, user=user, profile=referral_profile_ensure(user=user))
+    with mock.patch.object(poster_service, "POSTER_DRAWING", poster_service.POSTER_DRAWING + 1):
+        after = poster_service.poster_fingerprint(
+            template=template, user=user, profile=referral_profile_ensure(user=user)
+        )
+
+    assert before != after
+
+
+def posters_fields() -> list[str]:
+    from referral.services.posters import LAYOUT_FIELDS
+
+    return LAYOUT_FIELDS

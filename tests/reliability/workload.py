@@ -16,8 +16,10 @@ runner (tests/reliability/soak.py):
   on purpose (a double tap, a double refresh, the last seats of a group, one user taking a
   one-per-user product two ways, a newcomer joining a new-users-only group while redeeming, two
   users verifying one number, new users helping each other's tasks at the same instant to close
-  a referral cycle). An operator meanwhile refunds groups and closes tasks (services: there is
-  no endpoint for it). Every answer is recorded, 5xx with their exception and where it was raised.
+  a referral cycle, a member deleting their account while one of their phones redeems or joins
+  a group, or a friend fills their group or completes their task). An operator meanwhile refunds
+  groups and closes tasks, and the nightly sweep of deleted accounts runs (services: there is no
+  endpoint for them). Every answer is recorded, 5xx with their exception and where it was raised.
 - `check_invariants(world)` returns the broken invariants as a list of sentences (empty: all
   hold); `deadlock_count()` reads PostgreSQL's deadlock counter of the current database;
   `Recorder.summary()` prints status counts per endpoint, 5xx with their exception and location,
@@ -48,7 +50,7 @@ from pathlib import Path
 from django.core.management import CommandError, call_command
 from django.core.signals import got_request_exception
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.test import override_settings
 from rest_framework.test import APIClient
@@ -65,6 +67,9 @@ BUSY_MAX_SHARE = 0.005
 # phone_in_use). Off, only the weaker referral rule is checked: a number earns one phone reward.
 PHONE_ONE_ACCOUNT = True
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# A request whose token was good when sent, from a member whose deletion committed first.
+DELETED_ACCOUNT_401 = {"user_inactive", "authentication_failed"}
 
 # The 2xx and 4xx answers each endpoint documents (docs/API.md, the services' error codes).
 # A status mapped to None accepts any code.
@@ -90,6 +95,7 @@ EXPECTED: dict[str, dict[int, set[str] | None]] = {
         200: None,
         201: None,
         400: {"insufficient_points"},
+        401: DELETED_ACCOUNT_401,  # a phone of a member deleting their account at that instant
         409: {"out_of_stock", "limit_reached"},
     },
     "POST mall/redemptions/{id}/cancel": {200: None, 409: {"invalid_state", "already_used", "coupon_expired"}},
@@ -101,6 +107,7 @@ EXPECTED: dict[str, dict[int, set[str] | None]] = {
     "POST groupbuys/groups/{id}/join": {
         200: None,
         400: {"insufficient_points"},
+        401: DELETED_ACCOUNT_401,
         403: {"new_users_only"},
         409: {"group_full", "group_closed", "already_member", "out_of_stock", "limit_reached"},
     },
@@ -115,9 +122,13 @@ EXPECTED: dict[str, dict[int, set[str] | None]] = {
         400: {"insufficient_points"},
         409: {"task_closed", "out_of_stock", "limit_reached"},
     },
+    # Account deletion (docs/privacy.md): always 204, the same for a second tap.
+    "DELETE me": {204: None},
     # Operators' closes (the admin's manual refund / close), called as services, not over HTTP.
     "SERVICE groupbuy_group_expire": {200: None},
     "SERVICE assist_task_expire": {200: None},
+    # The nightly sweep of deleted accounts (points that reached them afterwards), as a service.
+    "SERVICE accounts_deleted_sweep": {200: None},
 }
 
 
@@ -168,6 +179,10 @@ class World:
     last_key_of: dict[int, tuple[str, int]] = field(default_factory=dict)
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))  # login codes, keys, phones
     closed: set[int] = field(default_factory=set)  # groups (id) and tasks (-id) seen closed or full
+    # Members who asked to delete their account: user id -> the referral rows they were in before;
+    # and those whose DELETE me answered 204.
+    deleted: dict[int, set[int]] = field(default_factory=dict)
+    deleted_ok: set[int] = field(default_factory=set)
 
     def add_actor(self, actor: Actor) -> None:
         with self.lock:
@@ -621,12 +636,16 @@ class Phone:
 
     def post(self, endpoint: str, path: str, data=None, *, actor: Actor | None = None, headers=None):
         """POST through the real routing and views; records and returns (status, body)."""
+        return self.send("post", endpoint, path, data, actor=actor, headers=headers)
+
+    def send(self, method: str, endpoint: str, path: str, data=None, *, actor: Actor | None = None, headers=None):
+        """A request of `method` through the real routing and views; records and returns (status, body)."""
         extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()}
         if actor is not None:
             extra["HTTP_AUTHORIZATION"] = actor.bearer()
         _exc_local.exc = None
         try:
-            response = self.client.post(f"/api/{path}", data or {}, format="json", **extra)
+            response = getattr(self.client, method)(f"/api/{path}", data or {}, format="json", **extra)
         except Exception:  # noqa: BLE001 - the client itself failed: counted as a 500 of that endpoint
             self.recorder.add(Call(self.op, endpoint, 500, "client_exception", describe_exception(sys.exc_info())))
             return 500, {}
@@ -685,14 +704,17 @@ class Phone:
 
     # the calls a phone makes, shared by several operations
 
-    def login(self, *, referral: str = "") -> Actor | None:
+    def login(self, *, referral: str = "", shared: bool = True) -> Actor | None:
+        """A new user logs in. `shared`: other threads may act as them (not for one who will
+        delete their account: nobody else holds their tokens)."""
         code = f"wl{self.world.seed % 1_000_000}-{self.unique()}"
         body = {"code": code, **({"referral": referral} if referral else {})}
         status, answer = self.post("POST auth/wechat/login", "auth/wechat/login", body)
         if status != 200:
             return None
         actor = Actor(answer["user"]["id"], answer["access"], answer["refresh"], answer["user"]["referral_code"])
-        self.world.add_actor(actor)
+        if shared:
+            self.world.add_actor(actor)
         return actor
 
     def start_task(self, actor: Actor, campaign: str) -> int | None:
@@ -1003,6 +1025,50 @@ def op_expire_task(phone: Phone) -> None:
         phone.service("SERVICE assist_task_expire", lambda: assist_task_expire(task_id=task, force=True))
 
 
+def op_account_delete(phone: Phone) -> None:
+    """A member who joined today, holding a voucher, a group they opened and an assist task,
+    deletes their account (DELETE me) while, at the same instant, one of their own phones redeems
+    or joins a group, or a friend fills their group or helps their task; sometimes a double tap."""
+    from referral.models import Referral
+
+    world, rng = phone.world, phone.rng
+    me = phone.login(shared=False)
+    if me is None:
+        return
+    phone.redeem(me, world.products["mall_c"])
+    group = phone.open_group(me, "plain") if rng.random() < 0.7 else None
+    task = phone.start_task(me, "assist_points") if rng.random() < 0.5 else None
+    with world.lock:
+        world.deleted[me.user_id] = set(
+            Referral.objects.filter(Q(invitee_id=me.user_id) | Q(inviter_id=me.user_id)).values_list("pk", flat=True)
+        )
+
+    def delete(p):
+        status, _body = p.send("delete", "DELETE me", "me", actor=me)
+        if status == 204:
+            with world.lock:
+                world.deleted_ok.add(me.user_id)
+
+    other = world.random_actor(rng)
+    racers = [lambda p: p.redeem(me, world.products["mall_c"])]
+    target = world.recent_group(rng, not_led_by=me.user_id)
+    if target is not None:
+        racers.append(lambda p: p.join_group(me, target))
+    if group is not None:
+        racers.append(lambda p: p.join_group(other, group))
+    if task is not None:
+        racers.append(lambda p: p.help(other, task))
+    racer = rng.choice(racers)
+    phone.race(delete, delete) if rng.random() < 0.15 else phone.race(delete, racer)
+
+
+def op_sweep_deleted(phone: Phone) -> None:
+    """The nightly sweep of deleted accounts (points that reached them after), racing everything."""
+    from accounts.services import accounts_deleted_sweep
+
+    phone.service("SERVICE accounts_deleted_sweep", accounts_deleted_sweep)
+
+
 @dataclass(frozen=True)
 class Operation:
     name: str
@@ -1035,6 +1101,8 @@ OPERATIONS = [
     Operation("phone_race", 1, op_phone_race),
     Operation("expire_group", 1, op_expire_group),
     Operation("expire_task", 1, op_expire_task),
+    Operation("account_delete", 1, op_account_delete),
+    Operation("sweep_deleted", 1, op_sweep_deleted),
 ]
 
 
@@ -1273,11 +1341,13 @@ def _check_phones(world: World) -> list[str]:
 
 
 def _check_groups(world: World) -> list[str]:
+    from accounts.models import AccountDeletion
     from campaigns.groupbuy.models import GroupBuyGroup
     from mall.models import Order
     from points.models import Account
 
     balances = dict(Account.objects.filter(kind=Account.Kind.ESCROW).values_list("code", "balance"))
+    deleted = set(AccountDeletion.objects.values_list("user_id", flat=True))
     want_orders = {
         GroupBuyGroup.Status.OPEN: {Order.Status.AWAITING_GROUP},
         GroupBuyGroup.Status.SUCCEEDED: {Order.Status.FULFILLED, Order.Status.CREATED, Order.Status.COMPLETED},
@@ -1297,9 +1367,15 @@ def _check_groups(world: World) -> list[str]:
         want = group.price * group.members_n if group.status == GroupBuyGroup.Status.OPEN else 0
         if escrow != want:
             problems.append(f"{label}: escrow holds {escrow}, expected {want}")
-        statuses = set(Order.objects.filter(pk__in=group.members.values("order_id")).values_list("status", flat=True))
+        orders = Order.objects.filter(pk__in=group.members.values("order_id"))
+        statuses = set(orders.exclude(user_id__in=deleted).values_list("status", flat=True))
         if not statuses <= want_orders[group.status]:
             problems.append(f"{label}: member orders in {sorted(statuses)}")
+        # A member who deleted their account after the group succeeded had their vouchers
+        # cancelled and refunded (docs/privacy.md): cancelled is theirs to have, too.
+        theirs = set(orders.filter(user_id__in=deleted).values_list("status", flat=True))
+        if not theirs <= want_orders[group.status] | {Order.Status.CANCELLED}:
+            problems.append(f"{label}: deleted members' orders in {sorted(theirs)}")
         if group.members.filter(order__isnull=True).exists():
             problems.append(f"{label}: a member without an order")
     return problems
@@ -1410,7 +1486,73 @@ def _check_orders(world: World) -> list[str]:
     return problems
 
 
+def _check_deleted_accounts(world: World) -> list[str]:
+    """Every account deleted during the run (docs/privacy.md): anonymised, every token revoked, its
+    referral rows kept and pointing at it; and once the nightly sweep has run (here, as the night
+    after the run would: points can still reach a deleted inviter or winner afterwards), an empty
+    wallet and nothing left open."""
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    from accounts.models import AccountDeletion
+    from accounts.services import accounts_deleted_sweep
+    from accounts.services.deletion import DIGEST_PREFIX, deleted_nickname
+    from campaigns.assist.models import AssistCampaign, AssistTask
+    from campaigns.groupbuy.models import GroupBuyGroup
+    from core.models import User, VerifiedPhone
+    from mall.models import Coupon, Order
+    from points.models import Account
+    from referral.models import Referral
+
+    problems = []
+    accounts_deleted_sweep()
+    recorded = set(AccountDeletion.objects.values_list("user_id", flat=True))
+    problems += [f"user {pk}: DELETE me answered 204, but no deletion recorded" for pk in world.deleted_ok - recorded]
+    label = deleted_nickname()
+    for user in User.objects.filter(pk__in=recorded):
+        who = f"deleted user {user.pk}"
+        personal = {
+            "nickname": user.nickname != label,
+            "phone": user.phone != "" or user.phone_verified,
+            "openid": user.openid is not None or user.unionid != "",
+            "avatar": bool(user.avatar) or user.avatar_url != "",
+            "active": user.is_active,
+        }
+        problems += [f"{who}: {name} not anonymised" for name, bad in personal.items() if bad]
+        if VerifiedPhone.objects.filter(user=user).exclude(phone__startswith=DIGEST_PREFIX).exists():
+            problems.append(f"{who}: a verified number kept in clear")
+        if OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True).exists():
+            problems.append(f"{who}: a refresh token not revoked")
+        balance = Account.objects.filter(user=user).values_list("balance", flat=True).first() or 0
+        if balance:
+            problems.append(f"{who}: wallet holds {balance} after the sweep")
+        open_orders = Order.objects.filter(
+            user=user, status__in=[Order.Status.CREATED, Order.Status.AWAITING_GROUP, Order.Status.AWAITING_ASSIST]
+        )
+        if open_orders.exists():
+            problems.append(f"{who}: orders left open {list(open_orders.values_list('pk', 'status'))}")
+        if Coupon.objects.filter(user=user, status=Coupon.Status.UNUSED).exists():
+            problems.append(f"{who}: an unused voucher left")
+        if GroupBuyGroup.objects.filter(members__user=user, status=GroupBuyGroup.Status.OPEN).exists():
+            problems.append(f"{who}: in an open group-buy")
+        unfinished = AssistTask.objects.filter(user=user).filter(
+            Q(status=AssistTask.Status.OPEN)
+            | Q(status=AssistTask.Status.COMPLETED, campaign__kind=AssistCampaign.Kind.BARGAIN)
+        )
+        if unfinished.exists():
+            problems.append(f"{who}: an unfinished assist task")
+    for user_id, referral_ids in world.deleted.items():
+        if user_id not in recorded:
+            continue
+        kept = Referral.objects.filter(pk__in=referral_ids).filter(Q(invitee_id=user_id) | Q(inviter_id=user_id))
+        if kept.count() != len(referral_ids):
+            problems.append(f"deleted user {user_id}: referral rows lost (had {sorted(referral_ids)})")
+    return problems
+
+
 CHECKS = [
+    # First: it runs the nightly sweep of deleted accounts, so the checks after it see the books
+    # as the next morning would.
+    ("deleted accounts", _check_deleted_accounts),
     ("ledger", _check_ledger),
     ("wallets", _check_wallets),
     ("stock", _check_stock),

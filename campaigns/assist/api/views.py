@@ -3,6 +3,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campaigns.assist.api import errors as e
 from campaigns.assist.api import serializers as s
 from campaigns.assist.models import AssistCampaign, AssistTask
 from campaigns.assist.selectors import (
@@ -14,9 +15,11 @@ from campaigns.assist.selectors import (
 )
 from campaigns.assist.services import assist_bargain_redeem, assist_task_help, assist_task_start
 from core.api.pagination import Pagination
+from mall.api.errors import LEVEL_TOO_LOW, LIMIT_REACHED, OUT_OF_STOCK
 from mall.api.serializers import OrderOutput
 from mall.api.views import PAGE_PARAMETERS
 from mall.selectors import order_for
+from points.api.errors import INSUFFICIENT_POINTS
 
 
 def _product_data(product) -> dict | None:
@@ -80,15 +83,30 @@ def _task_response(task_id: int, user, code=status.HTTP_200_OK) -> Response:
 
 
 class AssistCampaignListApi(APIView):
-    @extend_schema(responses={200: s.AssistCampaignOutput(many=True)})
+    @extend_schema(
+        summary="Assist and bargain campaigns",
+        description="The campaigns open now: assists (助力: friends help, the starter gets `reward`, "
+        "points or a product) and bargains (砍价: each friend's help cuts the price, down to "
+        "`floor_price`), with the helpers `required` and the hours a task has.",
+        responses={200: s.AssistCampaignOutput(many=True)},
+    )
     def get(self, request):
         return Response(s.AssistCampaignOutput([_campaign_data(c) for c in assist_campaigns_open()], many=True).data)
 
 
 class AssistTaskStartApi(APIView):
     throttle_scope = "write"
+    error_codes = [e.CAMPAIGN_CLOSED, e.TASKS_LIMIT_REACHED, LIMIT_REACHED, OUT_OF_STOCK, LEVEL_TOO_LOW]
 
-    @extend_schema(request=None, responses={201: s.AssistTaskOutput, 200: s.AssistTaskOutput})
+    @extend_schema(
+        summary="Start a task",
+        description="Starts the caller's task of a campaign, to share with its `scene` (`a=<id>`). A "
+        "product reward is reserved now (a unit of stock, released if the task expires). Answers 201 "
+        "with the new task, or 200 with the caller's task of the campaign still open, so a double tap "
+        "never starts two. An unknown or switched-off campaign is 404 `not_found`.",
+        request=None,
+        responses={201: s.AssistTaskOutput, 200: s.AssistTaskOutput},
+    )
     def post(self, request, campaign_id: int):
         task, created = assist_task_start(user=request.user, campaign_id=campaign_id)
         return _task_response(task.pk, request.user, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -96,7 +114,11 @@ class AssistTaskStartApi(APIView):
 
 class AssistTaskListApi(APIView):
     @extend_schema(
-        operation_id="assists_tasks_mine", parameters=PAGE_PARAMETERS, responses={200: s.AssistTaskPageOutput}
+        operation_id="assists_tasks_mine",
+        summary="My tasks",
+        description="The caller's assist and bargain tasks, newest first and paginated.",
+        parameters=PAGE_PARAMETERS,
+        responses={200: s.AssistTaskPageOutput},
     )
     def get(self, request):
         paginator = Pagination()
@@ -106,15 +128,29 @@ class AssistTaskListApi(APIView):
 
 
 class AssistTaskDetailApi(APIView):
-    @extend_schema(responses={200: s.AssistTaskOutput})
+    @extend_schema(
+        summary="One task",
+        description="A task, for its share page (anyone logged in may read it): progress, helpers' "
+        "nicknames, prices of a bargain, whether it is the caller's (`mine`) and whether the caller "
+        "`helped`. `order` is shown to the starter only.",
+        responses={200: s.AssistTaskOutput},
+    )
     def get(self, request, task_id: int):
         return _task_response(task_id, request.user)
 
 
 class AssistTaskHelpApi(APIView):
     throttle_scope = "write"
+    error_codes = [e.CANNOT_HELP_SELF, e.ALREADY_HELPED, e.TASK_CLOSED, e.HELP_LIMIT_REACHED]
 
-    @extend_schema(request=None, responses={200: s.AssistTaskOutput})
+    @extend_schema(
+        summary="Help a friend's task",
+        description="The caller helps a friend's task, once: progress grows (a new user may count two "
+        "when the campaign says so) and a bargain's price drops. The help that completes an assist "
+        "grants its reward to the starter. Answers 200 with the task.",
+        request=None,
+        responses={200: s.AssistTaskOutput},
+    )
     def post(self, request, task_id: int):
         assist_task_help(helper=request.user, task_id=task_id)
         return _task_response(task_id, request.user)
@@ -122,8 +158,16 @@ class AssistTaskHelpApi(APIView):
 
 class BargainRedeemApi(APIView):
     throttle_scope = "write"
+    error_codes = [e.TASK_CLOSED, OUT_OF_STOCK, LIMIT_REACHED, LEVEL_TOO_LOW, INSUFFICIENT_POINTS]
 
-    @extend_schema(request=s.BargainRedeemInput, responses={201: OrderOutput, 200: OrderOutput})
+    @extend_schema(
+        summary="Buy a bargain",
+        description="The starter buys the bargain's product at its current price, as a mall order "
+        "(physical goods need an `address` or a pickup `store`). Answers 201 with the order; again, "
+        "200 with the same order. Another user's task, or an assist's, is 404 `not_found`.",
+        request=s.BargainRedeemInput,
+        responses={201: OrderOutput, 200: OrderOutput},
+    )
     def post(self, request, task_id: int):
         data = s.BargainRedeemInput(data=request.data)
         data.is_valid(raise_exception=True)

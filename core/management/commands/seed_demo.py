@@ -14,7 +14,7 @@ class Command(BaseCommand):
             type=int,
             default=0,
             metavar="N",
-            help="Also simulate N days of activity ending yesterday (needs time-machine from requirements-dev.txt).",
+            help="Also simulate N days of activity ending yesterday, so the dashboard has figures.",
         )
 
     def handle(self, *args, history=0, **options):
@@ -23,13 +23,12 @@ class Command(BaseCommand):
         seed_demo(stdout=self.stdout)
         beat_schedule_install()
         if history:
-            try:
-                import time_machine  # noqa: F401
-            except ImportError:
-                raise CommandError("--history needs time-machine: pip install -r requirements-dev.txt") from None
             demo_history(days=history, stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
-                f"demo ready; operator login {settings.DEMO_OPERATOR_USERNAME} / {settings.DEMO_OPERATOR_PASSWORD}"
+                "demo ready; logins: "
+                f"admin {settings.DEMO_ADMIN_USERNAME} / {settings.DEMO_ADMIN_PASSWORD} (superuser), "
+                f"operator {settings.DEMO_OPERATOR_USERNAME} / {settings.DEMO_OPERATOR_PASSWORD} (运营), "
+                f"store clerk {settings.DEMO_CLERK_USERNAME} / {settings.DEMO_CLERK_PASSWORD} (/staff/)"
             )
         )

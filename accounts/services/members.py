@@ -5,9 +5,12 @@ import io
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from accounts.models import AccountDeletion
+from accounts.services.deletion import phone_digest, wechat_digest
 from core.exceptions import ApplicationError
 from core.faces import user_faces_forget
 from core.locks import lock_members, retry_on_conflict
@@ -30,19 +33,33 @@ def wechat_error_to_application_error(exc: WeChatError) -> ApplicationError:
     return ApplicationError("wechat_unavailable", _("WeChat is not answering; please try again."), 502)
 
 
-def user_registered(*, user: User, referral: str = "", channel: str = "") -> None:
+def user_registered(*, user: User, referral: str = "", channel: str = "", returning: bool = False) -> None:
     """Everything a brand-new mini-program user gets, in the transaction that created them: the
     binding first (it locks the user, the inviter and the inviter's chain, docs/concurrency.md),
     then the welcome task, whose accounts the binding's rewards lock with theirs. The user's row was
-    inserted by this transaction: nobody else can see it, let alone lock it, until it commits."""
+    inserted by this transaction: nobody else can see it, let alone lock it, until it commits.
+
+    `returning`: the WeChat account had an account here and deleted it (docs/privacy.md). It starts
+    afresh, but is no new user to reward: no inviter is paid for it and no second welcome gift."""
+    if returning:
+        referral = ""
     bound = referral_bind_new_user(
         user=user, referral=referral, channel=channel, also_lock=(account_issuance(), account_for_user(user))
     )
-    task_complete_by_server(user=user, code="welcome")
+    if not returning:
+        task_complete_by_server(user=user, code="welcome")
     channel_code = ReferralProfile.objects.filter(user=user).values_list("channel__code", flat=True).first()
-    event_record(
-        user=user, kind="registered", channel=channel_code or "", ref=f"inviter:{bound.inviter_id}" if bound else ""
-    )
+    ref = f"inviter:{bound.inviter_id}" if bound else ("returning" if returning else "")
+    event_record(user=user, kind="registered", channel=channel_code or "", ref=ref)
+
+
+def _returning(*, openid: str, unionid: str) -> bool:
+    """Whether this WeChat account (by openid, or unionid when WeChat gives one) deleted an
+    account here before: its keyed digests are kept for this alone."""
+    match = Q(openid_digest=wechat_digest(openid, kind="openid"))
+    if unionid:
+        match |= Q(unionid_digest=wechat_digest(unionid, kind="unionid"))
+    return AccountDeletion.objects.filter(match).exists()
 
 
 def user_login_wechat(*, code: str, referral: str = "", channel: str = "") -> tuple[User, bool]:
@@ -67,8 +84,9 @@ def _user_login(*, session, referral: str, channel: str) -> tuple[User, bool]:
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
-            user_registered(user=user, referral=referral, channel=channel)
-        else:
+            returning = _returning(openid=session.openid, unionid=session.unionid)
+            user_registered(user=user, referral=referral, channel=channel, returning=returning)
+        elif user.is_active:  # not a deleted account whose openid is still being released
             referral_profile_ensure(user=user)  # users from before referral existed get their code
             if session.unionid and user.unionid != session.unionid:
                 user.unionid = session.unionid
@@ -112,8 +130,11 @@ def user_phone_set(*, user: User, number: str) -> User:
         return user
     if User.objects.filter(phone=number, phone_verified=True).exclude(pk=user.pk).exists():
         raise _phone_in_use()
-    if Referral.objects.filter(counted_phone=number).exclude(invitee=user).exists():
-        raise _phone_in_use()  # it qualified someone else's referral: counting follows the number
+    counted = Referral.objects.filter(counted_phone__in=[number, phone_digest(number)]).exclude(invitee=user)
+    if counted.exists():
+        # It qualified someone else's referral (a deleted account's keeps a digest of it): counting
+        # follows the number.
+        raise _phone_in_use()
     first_time = not user.phone_verified
     user.phone, user.phone_verified = number, True
     try:

@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from accounts.services import accounts_deleted_sweep
+
+
+@shared_task(acks_late=True)
+def sweep_deleted_accounts_task() -> int:
+    return accounts_deleted_sweep()
