@@ -129,6 +129,16 @@ class DashboardAdmin(admin.ModelAdmin):
                     (gettext("Points expired"), [r["points_expired"] for r in trends]),
                 ],
             ),
+            "plays_svg": charts.line_chart(
+                title=gettext("Plays"),
+                x_labels=x_labels,
+                series=[
+                    (gettext("Lottery draws"), [r["draws"] for r in trends]),
+                    (gettext("Lottery prizes won"), [r["prizes_won"] for r in trends]),
+                    (gettext("Red packets opened"), [r["packets_opened"] for r in trends]),
+                    (gettext("Quizzes answered"), [r["quizzes"] for r in trends]),
+                ],
+            ),
             "channels": channels,
             "channels_svg": charts.bar_chart(
                 title=gettext("New users by channel"),

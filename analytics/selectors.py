@@ -139,6 +139,10 @@ TREND_METRICS = [
     ("points_issued", _("Points issued")),
     ("points_spent", _("Points spent")),
     ("points_expired", _("Points expired")),
+    ("draws", _("Lottery draws")),
+    ("prizes_won", _("Lottery prizes won")),
+    ("packets_opened", _("Red packets opened")),
+    ("quizzes", _("Quizzes answered")),
 ]
 
 

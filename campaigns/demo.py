@@ -2,12 +2,18 @@
 
 from campaigns.assist.models import AssistCampaign
 from campaigns.groupbuy.models import GroupBuyOffer
+from campaigns.lottery.demo import seed_lottery
+from campaigns.quiz.demo import seed_quiz
+from campaigns.redpacket.models import RedPacketCampaign
 from mall.models import Product
 
 
 def seed(stdout=None) -> None:
     seed_groupbuy(stdout=stdout)
     seed_assist(stdout=stdout)
+    seed_lottery(stdout=stdout)
+    seed_quiz(stdout=stdout)
+    seed_redpacket(stdout=stdout)
 
 
 DEMO_GROUPBUY_PRODUCT = "洗牙体验券"
@@ -59,3 +65,17 @@ def seed_assist(stdout=None) -> None:
     )
     if stdout is not None:
         stdout.write("campaigns: assist campaign 助力领护理套装 ready")
+
+
+DEMO_REDPACKET_TITLE = "拆红包 拼手气"
+
+
+def seed_redpacket(stdout=None) -> None:
+    """A red packet campaign: 3 friends within 24 hours open the starter's 50-point packet and
+    share 30 points at random; a friend new to the mini-program gets 10 more."""
+    RedPacketCampaign.objects.get_or_create(
+        title=DEMO_REDPACKET_TITLE,
+        defaults={"amount": 50, "helpers_needed": 3, "pool": 30, "new_user_bonus": 10, "time_limit_hours": 24},
+    )
+    if stdout is not None:
+        stdout.write("campaigns: red packet campaign 拆红包 拼手气 ready")

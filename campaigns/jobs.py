@@ -30,4 +30,18 @@ NIGHTLY_JOBS = [
         task="campaigns.tasks.assists_expire_due_task",
         crontab="36 17 * * *",
     ),
+    # Red packets expire by a task at their deadline; nothing is reserved, the sweeps only close them.
+    Job(
+        order=57,
+        name="redpackets_expire_due",
+        task="campaigns.tasks.redpackets_expire_due_task",
+        crontab="*/5 * * * *",
+        nightly=False,
+    ),
+    Job(
+        order=57,
+        name="redpackets_expire_due_nightly",
+        task="campaigns.tasks.redpackets_expire_due_task",
+        crontab="37 17 * * *",
+    ),
 ]

@@ -8,6 +8,7 @@ from celery import shared_task
 
 from campaigns.assist.services import assist_task_expire, assists_expire_due
 from campaigns.groupbuy.services import groupbuy_group_expire, groupbuys_expire_due
+from campaigns.redpacket.services import redpacket_expire, redpackets_expire_due
 
 
 @shared_task(acks_late=True)
@@ -28,3 +29,13 @@ def assist_task_expire_task(task_id: int) -> bool:
 @shared_task(acks_late=True)
 def assists_expire_due_task() -> int:
     return assists_expire_due()
+
+
+@shared_task(acks_late=True)
+def redpacket_expire_task(packet_id: int) -> bool:
+    return redpacket_expire(packet_id=packet_id)
+
+
+@shared_task(acks_late=True)
+def redpackets_expire_due_task() -> int:
+    return redpackets_expire_due()

@@ -22,6 +22,9 @@ class Event(models.Model):
         REDEEMED = "redeemed", _("redeemed")
         INVITED = "invited", _("invited")
         HELPED = "helped", _("helped")
+        DREW = "drew", _("drew a lottery")
+        PACKET_OPENED = "packet_opened", _("opened a red packet")
+        QUIZZED = "quizzed", _("answered the daily quiz")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
@@ -50,6 +53,9 @@ class Event(models.Model):
                         "redeemed",
                         "invited",
                         "helped",
+                        "drew",
+                        "packet_opened",
+                        "quizzed",
                     ]
                 ),
                 name="analytics_event_kind_valid",

@@ -16,7 +16,20 @@ from core.db import insert_rows
 from events.models import Event
 
 KINDS = frozenset(
-    {"registered", "phone_verified", "signed_in", "joined", "checked_in", "won", "redeemed", "invited", "helped"}
+    {
+        "registered",
+        "phone_verified",
+        "signed_in",
+        "joined",
+        "checked_in",
+        "won",
+        "redeemed",
+        "invited",
+        "helped",
+        "drew",
+        "packet_opened",
+        "quizzed",
+    }
 )
 
 

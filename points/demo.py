@@ -13,6 +13,8 @@ DEMO_TASKS = [
     ("profile_complete", "完善个人资料", 10, 5, F.ONCE, 0, False),
     # Paid to the inviter each time a friend qualifies (the referral rule decides when), 5 a day at most.
     ("invite_friend", "邀请好友", 10, 5, F.UNLIMITED, 5, False),
+    # Paid to the sharer for each distinct friend who opens their share (a landing visit or a new user), 3 a day.
+    ("share_opened", "好友打开你的分享", 5, 2, F.UNLIMITED, 3, False),
     ("share_app", "分享小程序", 5, 2, F.DAILY, 0, True),
     ("read_article", "阅读口腔科普文章", 2, 1, F.UNLIMITED, 3, True),
 ]

@@ -21,6 +21,7 @@ from referral.models import (
     Reward,
     RewardRule,
     Scan,
+    ShareOpen,
 )
 from referral.selectors import channels_with_counts
 from referral.services import (
@@ -185,6 +186,16 @@ class ScanAdmin(ReadOnlyAdmin):
     list_filter = ("source", "channel")
     search_fields = ("code",)
     date_hierarchy = "scanned_at"
+
+
+@admin.register(ShareOpen)
+class ShareOpenAdmin(ReadOnlyAdmin):
+    """The distinct friends' opens that paid (or, past the daily cap, would have paid) the share task."""
+
+    list_display = ("sharer", "source", "friend", "opened_at")
+    list_filter = ("source",)
+    search_fields = ("sharer__nickname", "sharer__phone")
+    date_hierarchy = "opened_at"
 
 
 class MilestoneInline(admin.TabularInline):

@@ -210,6 +210,31 @@ class Scan(models.Model):
         return f"{self.code} {self.scanned_at:%Y-%m-%d %H:%M}"
 
 
+class ShareOpen(models.Model):
+    """A distinct friend opened a member's share: the first landing-page visit of a browser (its
+    address and user agent) to the code, or a new user bound by it. Each friend counts once per
+    sharer, ever (the constraint); each counted open completes the sharer's `share_opened` task."""
+
+    sharer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sharer"), on_delete=models.CASCADE, related_name="+"
+    )
+    # "user:<id>" for a bound new user, "client:<hash>" for a browser on the landing page
+    friend = models.CharField(_("friend"), max_length=80)
+    source = models.CharField(_("source"), max_length=16, choices=Scan.Source.choices)
+    scan = models.ForeignKey(
+        Scan, verbose_name=_("scan"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("share open")
+        verbose_name_plural = _("share opens")
+        constraints = [models.UniqueConstraint(fields=["sharer", "friend"], name="referral_share_open_once")]
+
+    def __str__(self) -> str:
+        return f"{self.sharer_id} · {self.friend}"
+
+
 class Referral(models.Model):
     """One invitee bound to one inviter, first touch, for good."""
 

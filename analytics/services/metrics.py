@@ -18,7 +18,18 @@ from events.models import Event
 
 # A user is active on a day when they did one of these (a payout or a friend's sign-up is not the
 # user's own action).
-ACTIVE_KINDS = ("registered", "phone_verified", "signed_in", "joined", "checked_in", "redeemed", "helped")
+ACTIVE_KINDS = (
+    "registered",
+    "phone_verified",
+    "signed_in",
+    "joined",
+    "checked_in",
+    "redeemed",
+    "helped",
+    "drew",
+    "packet_opened",
+    "quizzed",
+)
 # Activation: the first sign-in, challenge join or check-in within ACTIVATION_DAYS of registering.
 ACTIVATION_KINDS = ("signed_in", "joined", "checked_in")
 ACTIVATION_DAYS = 7
@@ -117,6 +128,13 @@ def day_figures(day: dt.date, *, complete_until: dt.date) -> list[tuple[str, str
     # invitees who activated within ACTIVATION_DAYS of being invited = converted invitees / MAU.
     invites = Referral.objects.filter(_in(day, field_name="created_at"))
     rows.append(("invites", "", "", invites.count()))
+    # The plays: lottery draws and prizes won, red packets opened, daily quizzes answered.
+    from campaigns.lottery.models import LotteryDraw
+
+    for metric, kind in (("draws", "drew"), ("packets_opened", "packet_opened"), ("quizzes", "quizzed")):
+        rows.append((metric, "", "", Event.objects.filter(_in(day), kind=kind).count()))
+    won = LotteryDraw.objects.filter(_in(day, field_name="created_at")).exclude(prize_kind="none")
+    rows.append(("prizes_won", "", "", won.count()))
     converted = 0
     for invitee_id, bound_at in invites.values_list("invitee_id", "created_at"):
         start = bound_at.astimezone(site_zone()).date()

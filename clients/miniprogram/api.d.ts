@@ -330,6 +330,13 @@ export interface CouponVerifyOutput {
   user: string;
 }
 
+export interface DrawPrizeOutput {
+  id: number;
+  name: string;
+  /** points, product or none */
+  kind: string;
+}
+
 export interface ApiError {
   /** A machine code, a snake_case fact such as `out_of_stock`. */
   code: string;
@@ -532,6 +539,73 @@ export interface LoginUserOutput {
   /** The user's own referral code. */
   referral_code: string;
   is_new: boolean;
+}
+
+export interface LotteryDrawOutput {
+  id: number;
+  lottery: number;
+  /** Null: nothing won. */
+  prize: DrawPrizeOutput | null;
+  points_won: number;
+  /** Points the draw cost (0 for a free draw). */
+  cost: number;
+  /** The voucher a product prize gave. */
+  coupon: CouponOutput | null;
+  /** @format date-time */
+  created_at: string;
+}
+
+export interface LotteryDrawPageOutput {
+  count: number;
+  /** @format uri */
+  next: string | null;
+  /** @format uri */
+  previous: string | null;
+  results: LotteryDrawOutput[];
+}
+
+export interface LotteryDrawResultOutput {
+  id: number;
+  lottery: number;
+  /** Null: nothing won. */
+  prize: DrawPrizeOutput | null;
+  points_won: number;
+  /** Points the draw cost (0 for a free draw). */
+  cost: number;
+  /** The voucher a product prize gave. */
+  coupon: CouponOutput | null;
+  /** @format date-time */
+  created_at: string;
+  /** The caller's points balance after the draw. */
+  points: number;
+}
+
+export interface LotteryOutput {
+  id: number;
+  title: string;
+  /** wheel or grid */
+  kind: string;
+  /** Points a draw costs after the free ones (0: free draws only). */
+  cost: number;
+  /** Draws the caller may still make today, free or paid. */
+  draws_left_today: number;
+  /** How many of them are free. */
+  free_draws_left_today: number;
+  /** In wheel or grid order; the probabilities sum to 1. */
+  prizes: LotteryPrizeOutput[];
+}
+
+export interface LotteryPrizeOutput {
+  /** Null for 谢谢参与 that stands for prizes out of stock. */
+  id: number | null;
+  name: string;
+  /** points, product or none */
+  kind: string;
+  /**
+   * The chance of this outcome now, from 0 to 1 (概率公示).
+   * @format double
+   */
+  probability: number;
 }
 
 export interface MeExportOutput {
@@ -743,6 +817,112 @@ export interface ProductPageOutput {
   /** @format uri */
   previous: string | null;
   results: ProductOutput[];
+}
+
+export interface QuizAnswerInputRequest {
+  /** Question id -> the chosen option's index (from 0), one for every question of today. */
+  answers: Record<string, number>;
+}
+
+export interface QuizExplanationOutput {
+  /** The question. */
+  id: number;
+  /** The option the caller chose. */
+  chosen: number | null;
+  /** The right option. */
+  answer: number | null;
+  is_correct: boolean;
+  explanation: string;
+}
+
+export interface QuizQuestionOutput {
+  id: number;
+  text: string;
+  /** In order; answers name them from 0. */
+  options: string[];
+}
+
+export interface QuizResultOutput {
+  /** How many answers were right. */
+  correct: number;
+  /** Points paid for them. */
+  awarded: number;
+  /** The caller's balance now. */
+  points: number;
+  explanations: QuizExplanationOutput[];
+}
+
+export interface QuizTodayOutput {
+  /**
+   * The local day of this quiz.
+   * @format date
+   */
+  date: string;
+  questions: QuizQuestionOutput[];
+  answered: boolean;
+  /** Once answered: the result, as the answer gave it. */
+  result: QuizResultOutput | null;
+}
+
+export interface RedPacketCampaignOutput {
+  id: number;
+  title: string;
+  /** The starter's packet in points, paid when it is filled. */
+  amount: number;
+  /** Friends who must open the packet. */
+  needed: number;
+  /** Points split at random among those friends. */
+  pool: number;
+  /** Extra points for a friend new to the mini-program. */
+  new_user_bonus: number;
+  expires_in_hours: number;
+}
+
+export interface RedPacketHelperOutput {
+  nickname: string;
+  avatar_url: string;
+  /** Their share of the pool. */
+  amount: number;
+  /** Their new-user bonus, on top of the share. */
+  bonus: number;
+  /** The largest share of a filled packet (手气最佳). */
+  luckiest: boolean;
+}
+
+export interface RedPacketOpenOutput {
+  /** The caller's share of the pool. */
+  amount: number;
+  /** The new-user bonus paid on top (0 when not new). */
+  bonus: number;
+  /** The caller's points balance afterwards. */
+  points: number;
+  packet: RedPacketOutput;
+}
+
+export interface RedPacketOutput {
+  id: number;
+  campaign: number;
+  title: string;
+  /** open, paid or expired */
+  status: string;
+  /** The starter's packet in points. */
+  amount: number;
+  /** The helpers' pool in points. */
+  pool: number;
+  /** Friends who must open it. */
+  needed: number;
+  /** The friends who opened it, in order. */
+  helpers: RedPacketHelperOutput[];
+  /** @format date-time */
+  expires_at: string;
+  /** The share scene: p=<id>. */
+  scene: string;
+  /** A plain QR code's link: the starter's landing page. */
+  share_url: string;
+  /** Whether the caller started this packet. */
+  mine: boolean;
+  /** Whether the caller has opened this packet. */
+  opened: boolean;
 }
 
 export interface RedemptionCreateInputRequest {
@@ -1445,6 +1625,84 @@ export interface Paths {
       };
     };
   };
+  "/api/lotteries": {
+    /**
+     * Lotteries
+     *
+     * The lotteries open now (大转盘 `wheel`, 九宫格 `grid`), each with what a draw `cost`s after the free ones, the caller's `draws_left_today` (free first, then paid; the daily limit counts both) and the prizes with the probability of each now (概率公示): a prize out of stock gives its chance to 谢谢参与, shown as the `none` prize or, when the lottery has none, an extra entry with `id` null.
+     *
+     * operationId: lotteries_list
+     */
+    get: {
+      responses: {
+        200: LotteryOutput[];
+      };
+      /** The `code` of each error answer, by status. */
+      errors: {
+        401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
+        429: "throttled";
+      };
+    };
+  };
+  "/api/lotteries/{lottery_id}/draw": {
+    /**
+     * Draw
+     *
+     * Draws once: a free draw while the caller has one today (the daily ones and those earned by signing in, completing tasks and friends who qualified), then for `cost` points. The cost, the prize's stock and the prize (points, or a product's order and voucher in `coupon`) move in one transaction. Answers 201 with the draw and the caller's `points` balance; the same `Idempotency-Key` again answers 200 with the same draw and draws nothing. An unknown or switched-off lottery is 404 `not_found`.
+     *
+     * operationId: lotteries_draw_create
+     */
+    post: {
+      path: {
+        lottery_id: number;
+      };
+      headers: {
+        /** The same key from the same user returns the same draw. */
+        "Idempotency-Key"?: string;
+      };
+      responses: {
+        201: LotteryDrawResultOutput;
+        200: LotteryDrawResultOutput;
+      };
+      /** The `code` of each error answer, by status. */
+      errors: {
+        400: "insufficient_points" | "invalid";
+        401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
+        404: "not_found";
+        409: "lottery_closed" | "no_draws_left";
+        429: "throttled";
+        503: "busy";
+      };
+    };
+  };
+  "/api/lotteries/{lottery_id}/draws": {
+    /**
+     * My draws
+     *
+     * The caller's draws in a lottery (even one closed since), newest first and paginated.
+     *
+     * operationId: lotteries_draws_mine
+     */
+    get: {
+      path: {
+        lottery_id: number;
+      };
+      query: {
+        page?: number;
+        page_size?: number;
+      };
+      responses: {
+        200: LotteryDrawPageOutput;
+      };
+      /** The `code` of each error answer, by status. */
+      errors: {
+        400: "invalid_page";
+        401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
+        404: "not_found";
+        429: "throttled";
+      };
+    };
+  };
   "/api/mall/coupons": {
     /**
      * My vouchers
@@ -1922,6 +2180,142 @@ export interface Paths {
       };
     };
   };
+  "/api/quiz/today": {
+    /**
+     * Today's quiz
+     *
+     * The caller's questions of today (每日答题; the site's local day): each with its `options`, never the right one. The same user sees the same questions all day. `answered` says whether today's answers are in; once they are, `result` repeats what the answer gave (the right options and explanations included). No quiz today (switched off, empty bank): `questions` is empty.
+     *
+     * operationId: quiz_today
+     */
+    get: {
+      responses: {
+        200: QuizTodayOutput;
+      };
+      /** The `code` of each error answer, by status. */
+      errors: {
+        401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
+        429: "throttled";
+      };
+    };
+    /**
+     * Answer today's quiz
+     *
+     * Submits the caller's answers to today's questions, once a day: `answers` maps each question id to the chosen option's index (from 0), one for every question of today. Pays the operator's points per right answer and answers how many were `correct`, the points `awarded`, the new balance and, per question, the right option and its explanation. An id not in today's questions, a missing question or an index out of range is 400 `invalid`; a second submission the same day 409 `already_answered`.
+     *
+     * operationId: quiz_answer
+     */
+    post: {
+      /** Sent as application/json. */
+      body: QuizAnswerInputRequest;
+      responses: {
+        200: QuizResultOutput;
+      };
+      /** The `code` of each error answer, by status. */
+      errors: {
+        400: "invalid" | "malformed_request";
+        401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
+        409: "already_answered" | "quiz_closed";
+        413: "payload_too_large";
+        415: "unsupported_media_type";
+        429: "throttled";
+        503: "busy";
+      };
+    };
+  };
+  "/api/redpackets/{packet_id}": {
+    /**
+     * One red packet
+     *
+     * A packet, for its share page (anyone logged in may read it): status, the friends who opened it with their shares (nicknames only), whether it is the caller's (`mine`) and whether the caller `opened` it.
+     *
+     * operationId: redpackets_retrieve
+     */
+    get: {
+      path: {
+        packet_id: number;
+      };
+      responses: {
+        200: RedPacketOutput;
+      };
+      /** The `code` of each error answer, by status. */
+      errors: {
+        401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
+        404: "not_found";
+        429: "throttled";
+      };
+    };
+  };
+  "/api/redpackets/{packet_id}/open": {
+    /**
+     * Open a friend's red packet
+     *
+     * The caller opens a friend's packet, once, and is paid at once: `amount`, a random share of the pool, plus `bonus` when the caller is new to the mini-program (a new user is also bound to the friend as an invitee). The open that fills the packet pays the starter. Answers 200 with the points and the caller's balance (`points`).
+     *
+     * operationId: redpackets_open_create
+     */
+    post: {
+      path: {
+        packet_id: number;
+      };
+      responses: {
+        200: RedPacketOpenOutput;
+      };
+      /** The `code` of each error answer, by status. */
+      errors: {
+        401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
+        404: "not_found";
+        409: "cannot_open_own" | "already_opened" | "packet_closed" | "open_limit_reached";
+        429: "throttled";
+        503: "busy";
+      };
+    };
+  };
+  "/api/redpackets/campaigns": {
+    /**
+     * Red packet campaigns
+     *
+     * The red packet campaigns open now (拆红包): the starter's packet `amount`, paid once `needed` friends have opened it, the `pool` those friends share at random (拼手气), a bonus for friends new to the mini-program, and the hours a packet has.
+     *
+     * operationId: redpackets_campaigns_list
+     */
+    get: {
+      responses: {
+        200: RedPacketCampaignOutput[];
+      };
+      /** The `code` of each error answer, by status. */
+      errors: {
+        401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
+        429: "throttled";
+      };
+    };
+  };
+  "/api/redpackets/campaigns/{campaign_id}/start": {
+    /**
+     * Start a red packet
+     *
+     * Starts the caller's packet of a campaign, to share with its `scene` (`p=<id>`) or `share_url`. Nothing is paid yet. Answers 201 with the new packet, or 200 with the caller's packet of the campaign still open, so a double tap never starts two. An unknown or switched-off campaign is 404 `not_found`.
+     *
+     * operationId: redpackets_campaigns_start_create
+     */
+    post: {
+      path: {
+        campaign_id: number;
+      };
+      responses: {
+        201: RedPacketOutput;
+        200: RedPacketOutput;
+      };
+      /** The `code` of each error answer, by status. */
+      errors: {
+        401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
+        404: "not_found";
+        409: "campaign_closed" | "limit_reached";
+        429: "throttled";
+        503: "busy";
+      };
+    };
+  };
   "/api/referral/invitees": {
     /**
      * My invited friends
@@ -2069,7 +2463,7 @@ export interface Paths {
 }
 
 /** Every error code some operation declares. */
-export type ErrorCode = "already_checked_in" | "already_helped" | "already_joined" | "already_member" | "already_signed_in" | "already_used" | "bad_authorization_header" | "busy" | "campaign_closed" | "cannot_help_self" | "checkin_window_closed" | "coupon_cancelled" | "coupon_expired" | "enrollment_closed" | "group_closed" | "group_full" | "help_limit_reached" | "insufficient_points" | "invalid" | "invalid_credentials" | "invalid_image" | "invalid_makeup_date" | "invalid_page" | "invalid_stake" | "invalid_state" | "invalid_wechat_code" | "level_too_low" | "limit_reached" | "makeup_disabled" | "makeup_not_allowed" | "malformed_request" | "new_users_only" | "no_active_account" | "no_makeup_left" | "no_store" | "not_authenticated" | "not_enrolled" | "not_found" | "not_on_sale" | "not_your_store" | "offer_closed" | "offer_sold_out" | "out_of_stock" | "payload_too_large" | "permission_denied" | "phone_in_use" | "poster_template_not_found" | "round_full" | "staff_account" | "store_required" | "task_already_done" | "task_closed" | "task_daily_cap_reached" | "task_not_found" | "task_server_only" | "throttled" | "token_not_valid" | "unknown_template" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "wechat_unavailable";
+export type ErrorCode = "already_answered" | "already_checked_in" | "already_helped" | "already_joined" | "already_member" | "already_opened" | "already_signed_in" | "already_used" | "bad_authorization_header" | "busy" | "campaign_closed" | "cannot_help_self" | "cannot_open_own" | "checkin_window_closed" | "coupon_cancelled" | "coupon_expired" | "enrollment_closed" | "group_closed" | "group_full" | "help_limit_reached" | "insufficient_points" | "invalid" | "invalid_credentials" | "invalid_image" | "invalid_makeup_date" | "invalid_page" | "invalid_stake" | "invalid_state" | "invalid_wechat_code" | "level_too_low" | "limit_reached" | "lottery_closed" | "makeup_disabled" | "makeup_not_allowed" | "malformed_request" | "new_users_only" | "no_active_account" | "no_draws_left" | "no_makeup_left" | "no_store" | "not_authenticated" | "not_enrolled" | "not_found" | "not_on_sale" | "not_your_store" | "offer_closed" | "offer_sold_out" | "open_limit_reached" | "out_of_stock" | "packet_closed" | "payload_too_large" | "permission_denied" | "phone_in_use" | "poster_template_not_found" | "quiz_closed" | "round_full" | "staff_account" | "store_required" | "task_already_done" | "task_closed" | "task_daily_cap_reached" | "task_not_found" | "task_server_only" | "throttled" | "token_not_valid" | "unknown_template" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "wechat_unavailable";
 
 /** The operations of one path. */
 export type PathOf<P extends keyof Paths> = Paths[P];

@@ -11,7 +11,7 @@ from core.clock import now
 from core.locks import can_lock_members, lock_members
 from events.services import event_record
 from referral.codes import touch_parse
-from referral.models import Channel, Referral, ReferralProfile, RewardRule, Scan
+from referral.models import Channel, Referral, ReferralProfile, RewardRule, Scan, ShareOpen
 from referral.selectors import channel_by_code, code_resolve
 from referral.services.profiles import referral_profile_ensure
 
@@ -24,6 +24,8 @@ SCAN_DEDUPE_SECONDS = 600
 SCANS_PER_CLIENT_PER_HOUR = 60
 # How far up the inviter chain a cycle check looks (chains are short; this bounds the cost).
 CYCLE_CHECK_DEPTH = 100
+# The points task a member earns when a distinct friend opens their share (docs/points.md).
+SHARE_OPENED_TASK = "share_opened"
 
 
 def _hash(text: str) -> str:
@@ -51,9 +53,30 @@ def referral_scan_record(
             return None
     except ValueError:  # the counter expired between add and incr
         pass
-    return Scan.objects.create(
+    scan = Scan.objects.create(
         code=code, profile=profile, channel=channel, source=Scan.Source.LANDING, user_agent_hash=user_agent_hash
     )
+    if profile is not None:
+        friend = f"client:{_hash(f'{user_agent_hash}:{client_hash}')[:40]}"
+        share_open_record(sharer_id=profile.user_id, friend=friend, source=Scan.Source.LANDING, scan=scan)
+    return scan
+
+
+def share_open_record(*, sharer_id: int, friend: str, source: str, scan: Scan | None = None) -> ShareOpen | None:
+    """Count a distinct friend's open of `sharer_id`'s share, once per friend ever (the unique
+    constraint decides a race), and complete the sharer's `share_opened` task for it. The task
+    runs after commit, in the sharer's own transaction under the sharer's member lock
+    (docs/concurrency.md: a reaction of another member); its daily cap is the task's. Returns the
+    new open, or None when this friend was counted before."""
+    try:
+        with transaction.atomic():
+            opened = ShareOpen.objects.create(sharer_id=sharer_id, friend=friend, source=source, scan=scan)
+    except IntegrityError:
+        return None
+    from points.tasks import task_complete_by_server_task
+
+    transaction.on_commit(lambda: task_complete_by_server_task.delay(sharer_id, SHARE_OPENED_TASK))
+    return opened
 
 
 def _first_scan(*, user, code: str, profile: ReferralProfile | None, channel: Channel | None) -> Scan:
@@ -152,6 +175,7 @@ def _bind(*, user, referral: str, channel: str, also_lock: tuple) -> Referral | 
         ReferralProfile.objects.filter(pk=profile.pk, channel__isnull=True).update(channel=channel_obj)
 
     touched = inviter_profile or channel_obj
+    scan = None
     if touched is not None and profile.first_scan_id is None:
         scan = _first_scan(
             user=user,
@@ -172,6 +196,10 @@ def _bind(*, user, referral: str, channel: str, also_lock: tuple) -> Referral | 
             bound = Referral.objects.create(inviter_id=inviter_id, invitee=user, channel=channel_obj)
     except IntegrityError:
         return None  # a concurrent binding of the same user won: first touch
+
+    # The friend's open, unless the landing visit this binding claimed already counted them.
+    if scan is None or not ShareOpen.objects.filter(scan=scan).exists():
+        share_open_record(sharer_id=inviter_id, friend=f"user:{user.pk}", source=Scan.Source.LOGIN, scan=scan)
 
     from referral.services.rewards import referral_trigger
 

@@ -107,3 +107,17 @@ def test_nightly_job_is_idempotent(history):
     assert len(first[0]) > 31 * 5
     analytics_nightly(today=day(11))
     assert _snapshot() == first
+
+
+def test_the_plays_have_daily_figures(history):
+    from tests.analytics.conftest import active
+
+    active(history["u1"], 3, kind="drew")
+    active(history["u2"], 3, kind="drew")
+    active(history["u1"], 3, kind="packet_opened")
+    active(history["u3"], 3, kind="quizzed")
+    metrics_compute_day(day=day(3), complete_until=day(40))
+    got = figures(day(3))
+
+    assert (got[("draws", "")], got[("packets_opened", "")], got[("quizzes", "")]) == (2, 1, 1)
+    assert got[("prizes_won", "")] == 0

@@ -78,6 +78,8 @@ EXPECTED: dict[str, dict[int, set[str] | None]] = {
     "POST auth/refresh": {200: None, 401: {"token_not_valid"}},
     "POST me/phone": {200: None, 409: {"phone_in_use"}},
     "POST points/signin": {200: None, 409: {"already_signed_in"}},
+    "POST lotteries/{id}/draw": {200: None, 201: None, 400: {"insufficient_points"}, 409: {"no_draws_left"}},
+    "POST quiz/today": {200: None, 400: {"invalid"}, 409: {"already_answered"}},
     "POST points/tasks/{code}/complete": {200: None, 409: {"task_already_done", "task_daily_cap_reached"}},
     "POST challenges/{id}/join": {
         201: None,
@@ -122,11 +124,17 @@ EXPECTED: dict[str, dict[int, set[str] | None]] = {
         400: {"insufficient_points"},
         409: {"task_closed", "out_of_stock", "limit_reached"},
     },
+    "POST redpackets/campaigns/{id}/start": {200: None, 201: None, 409: {"limit_reached"}},
+    "POST redpackets/{id}/open": {
+        200: None,
+        409: {"already_opened", "cannot_open_own", "packet_closed", "open_limit_reached"},
+    },
     # Account deletion (docs/privacy.md): always 204, the same for a second tap.
     "DELETE me": {204: None},
     # Operators' closes (the admin's manual refund / close), called as services, not over HTTP.
     "SERVICE groupbuy_group_expire": {200: None},
     "SERVICE assist_task_expire": {200: None},
+    "SERVICE redpacket_expire": {200: None},
     # The nightly sweep of deleted accounts (points that reached them afterwards), as a service.
     "SERVICE accounts_deleted_sweep": {200: None},
 }
@@ -174,6 +182,8 @@ class World:
     race_slots: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(RACE_SLOTS))
     groups: list[tuple[int, int]] = field(default_factory=list)  # (group id, leader id)
     tasks: list[tuple[int, int, str]] = field(default_factory=list)  # (task id, starter id, campaign key)
+    packets: list[tuple[int, int]] = field(default_factory=list)  # (red packet id, starter id)
+    closed_packets: set[int] = field(default_factory=set)  # red packets seen filled or closed
     orders_of: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     bargains_of: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     last_key_of: dict[int, tuple[str, int]] = field(default_factory=dict)
@@ -275,6 +285,8 @@ def build_world(*, seed: int, users: int = 40) -> World:
         )
     share = PointsTaskFactory(code=f"wl-share-{seed}", points=5, frequency=PointsTask.Frequency.DAILY)
     read = PointsTaskFactory(code=f"wl-read-{seed}", points=2, frequency=PointsTask.Frequency.UNLIMITED, daily_cap=3)
+    _lottery_world()  # a paid wheel with a points prize and a voucher prize, both of small stock
+    _quiz_and_share_world()  # the daily quiz's bank, and the share task a friend's open pays
 
     # Referral: rewards on registration, phone verification (with a milestone) and first redemption.
     phone_rule = RewardRule.objects.create(
@@ -329,6 +341,8 @@ def build_world(*, seed: int, users: int = 40) -> World:
             product=products["bargain_item"], floor_price=20, helpers_required=3, tasks_per_user=0, helps_per_day=10
         ),
     }
+
+    _redpacket_world()  # a red packet campaign (campaigns/redpacket)
 
     # Challenges whose window covers the whole day, each with a round running today.
     daily = ChallengeFactory(
@@ -1025,6 +1039,79 @@ def op_expire_task(phone: Phone) -> None:
         phone.service("SERVICE assist_task_expire", lambda: assist_task_expire(task_id=task, force=True))
 
 
+def _quiz_and_share_world() -> None:
+    from campaigns.quiz.models import QuizConfig, QuizQuestion
+    from points.models import PointsTask
+
+    for i in range(8):
+        QuizQuestion.objects.create(text=f"wl question {i}", options=["a", "b", "c"], correct_index=i % 3)
+    QuizConfig.objects.create(questions_per_day=3, points_per_correct=4)
+    PointsTask.objects.get_or_create(
+        code="share_opened",
+        defaults={"title": "share opened", "points": 5, "frequency": PointsTask.Frequency.UNLIMITED, "daily_cap": 3},
+    )
+
+
+def op_quiz(phone: Phone) -> None:
+    """Answer today's quiz (the answers a phone would pick after GET quiz/today); sometimes a double
+    tap, now and then an answer outside today's draw."""
+    from campaigns.quiz.selectors import quiz_draw
+    from core.clock import local_today
+    from core.models import User
+
+    actor = phone.actor()
+    drawn = quiz_draw(user=User(pk=actor.user_id), day=local_today())
+    answers = {str(q.id): phone.rng.randrange(len(q.options)) for q in drawn}
+    if answers and phone.rng.random() < 0.1:
+        answers[next(iter(answers))] = 9
+    step = lambda p: p.post("POST quiz/today", "quiz/today", {"answers": answers}, actor=actor)  # noqa: E731
+    phone.race(step, step) if phone.rng.random() < 0.25 else step(phone)
+
+
+WL_LOTTERY = "wl lottery"
+WL_LOTTERY_STOCK = {"wl lottery 50": 6, "wl lottery voucher": 4}  # prize name -> its stock at the start
+WL_LOTTERY_PRODUCT_STOCK = 5
+
+
+def _lottery_world() -> None:
+    """A wheel: 1 free draw a day and 1 more for signing in, then 5 points, at most 4 a day; a
+    points prize and a voucher prize (its product limited to 1 per user) of small stock, and 谢谢参与."""
+    from campaigns.lottery.models import Lottery, LotteryPrize
+    from tests.mall.factories import ProductFactory
+
+    lottery = Lottery.objects.create(
+        title=WL_LOTTERY, cost=5, free_draws_per_day=1, extra_draws_per_signin=1, daily_limit=4
+    )
+    product = ProductFactory(name="wl lottery voucher", stock=WL_LOTTERY_PRODUCT_STOCK, per_user_limit=1)
+    LotteryPrize.objects.create(lottery=lottery, name="wl lottery 1", points=1, weight=30)
+    LotteryPrize.objects.create(lottery=lottery, name="wl lottery 50", points=50, weight=10, stock=6)
+    LotteryPrize.objects.create(
+        lottery=lottery, name="wl lottery voucher", kind="product", product=product, weight=10, stock=4
+    )
+    LotteryPrize.objects.create(lottery=lottery, name="wl lottery nothing", kind="none", weight=50)
+
+
+def op_lottery_draw(phone: Phone) -> None:
+    """Draw in the wheel; sometimes a double tap with one Idempotency-Key, sometimes two keys at once."""
+    from campaigns.lottery.models import Lottery
+
+    actor = phone.actor()
+    lottery_id = Lottery.objects.filter(title=WL_LOTTERY).values_list("pk", flat=True).first()
+    path = f"lotteries/{lottery_id}/draw"
+
+    def step(key):
+        return lambda p: p.post("POST lotteries/{id}/draw", path, actor=actor, headers={"Idempotency-Key": key})
+
+    key = f"wl-draw-{next(phone.world.counter)}"
+    roll = phone.rng.random()
+    if roll < 0.2:
+        phone.race(step(key), step(key))
+    elif roll < 0.35:
+        phone.race(step(key), step(f"{key}-b"))
+    else:
+        step(key)(phone)
+
+
 def op_account_delete(phone: Phone) -> None:
     """A member who joined today, holding a voucher, a group they opened and an assist task,
     deletes their account (DELETE me) while, at the same instant, one of their own phones redeems
@@ -1069,6 +1156,85 @@ def op_sweep_deleted(phone: Phone) -> None:
     phone.service("SERVICE accounts_deleted_sweep", accounts_deleted_sweep)
 
 
+def _redpacket_world() -> None:
+    from tests.campaigns.redpacket.factories import RedPacketCampaignFactory
+
+    RedPacketCampaignFactory(
+        title="wl red packet", amount=40, helpers_needed=3, pool=30, new_user_bonus=5, opens_per_day=6
+    )
+
+
+def _redpacket_campaign() -> int:
+    from campaigns.redpacket.models import RedPacketCampaign
+
+    return RedPacketCampaign.objects.filter(title="wl red packet").order_by("-pk").values_list("pk", flat=True)[0]
+
+
+def _recent_packet(world: World, rng: random.Random, *, not_started_by: int | None = None) -> int | None:
+    with world.lock:
+        recent = world.packets[-40:]
+        pool = [p for p, s in recent if s != not_started_by and p not in world.closed_packets] or [
+            p for p, _s in recent
+        ]
+    return rng.choice(pool) if pool else None
+
+
+def _open_packet(phone: Phone, actor: Actor, packet_id: int) -> None:
+    status, body = phone.post("POST redpackets/{id}/open", f"redpackets/{packet_id}/open", actor=actor)
+    if body.get("code") == "packet_closed" or (status == 200 and body["packet"]["status"] != "open"):
+        with phone.world.lock:
+            phone.world.closed_packets.add(packet_id)
+
+
+def op_redpacket_start(phone: Phone) -> None:
+    """Start a red packet (a double tap now and then: one packet)."""
+    actor, campaign = phone.actor(), _redpacket_campaign()
+
+    def step(p):
+        status, body = p.post(
+            "POST redpackets/campaigns/{id}/start", f"redpackets/campaigns/{campaign}/start", actor=actor
+        )
+        if status in (200, 201):
+            with p.world.lock:
+                if all(pk != body["id"] for pk, _s in p.world.packets):
+                    p.world.packets.append((body["id"], actor.user_id))
+
+    phone.race(step, step) if phone.rng.random() < 0.15 else step(phone)
+
+
+def op_redpacket_open(phone: Phone) -> None:
+    """Open a friend's red packet: a double tap, a rush of friends on its last shares, or a brand-new
+    user (bound to the starter through the share) now and then."""
+    rng = phone.rng
+    if rng.random() < 0.15:
+        newcomer = phone.login()
+        packet = _recent_packet(phone.world, rng)
+        if newcomer is not None and packet is not None:
+            _open_packet(phone, newcomer, packet)
+        return
+    actor = phone.actor()
+    packet = _recent_packet(phone.world, rng, not_started_by=actor.user_id)
+    if packet is None:
+        return
+    mode = rng.random()
+    if mode < 0.15:
+        phone.race(*[lambda p: _open_packet(p, actor, packet)] * 2)
+    elif mode < 0.3:
+        friends = [phone.world.random_actor(rng) for _ in range(rng.randint(3, 4))]
+        phone.race(*[(lambda p, friend=friend: _open_packet(p, friend, packet)) for friend in friends])
+    else:
+        _open_packet(phone, actor, packet)
+
+
+def op_redpacket_expire(phone: Phone) -> None:
+    """An operator closes an open red packet by hand (the admin's action), racing the last opens."""
+    from campaigns.redpacket.services import redpacket_expire
+
+    packet = _recent_packet(phone.world, phone.rng)
+    if packet is not None:
+        phone.service("SERVICE redpacket_expire", lambda: redpacket_expire(packet_id=packet, force=True))
+
+
 @dataclass(frozen=True)
 class Operation:
     name: str
@@ -1079,6 +1245,8 @@ class Operation:
 OPERATIONS = [
     Operation("signin", 5, op_signin),
     Operation("task_complete", 4, op_task),
+    Operation("lottery_draw", 3, op_lottery_draw),
+    Operation("quiz_answer", 3, op_quiz),
     Operation("challenge_join", 4, op_join),
     Operation("checkin", 7, op_checkin),
     Operation("makeup", 3, op_makeup),
@@ -1103,6 +1271,9 @@ OPERATIONS = [
     Operation("expire_task", 1, op_expire_task),
     Operation("account_delete", 1, op_account_delete),
     Operation("sweep_deleted", 1, op_sweep_deleted),
+    Operation("redpacket_start", 3, op_redpacket_start),
+    Operation("redpacket_open", 6, op_redpacket_open),
+    Operation("redpacket_expire", 1, op_redpacket_expire),
 ]
 
 
@@ -1440,6 +1611,49 @@ def _check_assists(world: World) -> list[str]:
     return problems
 
 
+def _check_redpackets(world: World) -> list[str]:
+    """Red packets (docs/redpackets.md): never over-filled, the shares paid once each and summing to
+    the pool, the starter paid exactly when filled, no own or repeated open, the daily limit kept."""
+    from campaigns.redpacket.models import RedPacket, RedPacketOpen
+    from campaigns.redpacket.services import KIND_PAID
+    from points.models import Entry, Transaction
+
+    problems = []
+    opens = RedPacketOpen.objects.filter(packet=OuterRef("pk")).order_by().values("packet")
+    packets = RedPacket.objects.annotate(
+        n=Coalesce(Subquery(opens.annotate(c=Count("id")).values("c")), 0),
+        shares=Coalesce(Subquery(opens.annotate(s=Sum("amount")).values("s")), 0),
+    )
+    paid_keys = Counter(Transaction.objects.filter(kind=KIND_PAID).values_list("key", flat=True))
+    for packet in packets:
+        label = f"red packet #{packet.pk} ({packet.status})"
+        if (packet.helpers, packet.pool_paid) != (packet.n, packet.shares):
+            problems.append(f"{label}: counts {packet.helpers}/{packet.pool_paid}, opens {packet.n}/{packet.shares}")
+        if packet.n > packet.needed or packet.shares > packet.pool:
+            problems.append(f"{label}: {packet.n} opens sharing {packet.shares} of {packet.needed}/{packet.pool}")
+        filled = packet.n == packet.needed and packet.shares == packet.pool
+        if (packet.status == RedPacket.Status.PAID) != filled:
+            problems.append(f"{label}: {packet.n} of {packet.needed} opens, {packet.shares} of {packet.pool}")
+        want = 1 if packet.status == RedPacket.Status.PAID else 0
+        if paid_keys.get(f"redpacket:paid:{packet.pk}", 0) != want:
+            problems.append(f"{label}: the starter was paid {paid_keys.get(f'redpacket:paid:{packet.pk}', 0)} times")
+    for opened in RedPacketOpen.objects.all():
+        credited = Entry.objects.filter(transaction_id=opened.transaction_id, amount__gt=0)
+        if list(credited.values_list("amount", flat=True)) != [opened.amount + opened.bonus]:
+            problems.append(f"open #{opened.pk}: paid {list(credited.values_list('amount', flat=True))}")
+    problems += [
+        f"user {h} opened their own red packet #{p}"
+        for p, h in RedPacketOpen.objects.filter(helper_id=F("starter_id")).values_list("packet_id", "helper_id")
+    ]
+    daily = (
+        RedPacketOpen.objects.values("helper_id", "campaign_id", "local_date", "campaign__opens_per_day")
+        .annotate(n=Count("id"))
+        .filter(n__gt=F("campaign__opens_per_day"))
+    )
+    problems += [f"user {r['helper_id']} opened {r['n']} red packets on {r['local_date']}" for r in daily]
+    return problems
+
+
 def _check_challenges(world: World) -> list[str]:
     from checkin.models import CheckIn, Entry, Round
     from points.models import Account
@@ -1470,6 +1684,89 @@ def _check_challenges(world: World) -> list[str]:
                 f"entry #{entry.pk}: makeups_used {entry.makeups_used}, {entry.makeups} makeup rows, "
                 f"limit {entry.round.challenge.makeup_limit}"
             )
+    return problems
+
+
+def _check_quiz_and_shares(world: World) -> list[str]:
+    """One quiz attempt per user and day, paid exactly its points once; the share task paid at most
+    its daily cap a day and never more often than distinct friends opened the sharer's shares."""
+    from campaigns.quiz.models import QuizAttempt
+    from points.models import Entry, PointsTask, TaskCompletion
+    from referral.models import ShareOpen
+
+    problems = []
+    paid = {
+        txn_key: amount
+        for txn_key, amount in Entry.objects.filter(
+            transaction__key__startswith="quiz:", account__user__isnull=False
+        ).values_list("transaction__key", "amount")
+    }
+    for attempt in QuizAttempt.objects.all():
+        key = f"quiz:{attempt.user_id}:{attempt.local_date.isoformat()}"
+        if paid.pop(key, 0) != attempt.points:
+            problems.append(f"quiz attempt #{attempt.pk}: {attempt.points} points but the ledger says otherwise")
+    problems += [f"quiz posting {key} without an attempt" for key in paid]
+    task = PointsTask.objects.filter(code="share_opened").first()
+    if task is not None:
+        per_day = Counter(TaskCompletion.objects.filter(task=task).values_list("user_id", "local_date"))
+        problems += [
+            f"share task paid {n} times to user {u} on {d}" for (u, d), n in per_day.items() if n > task.daily_cap
+        ]
+        opens = Counter(ShareOpen.objects.values_list("sharer_id", flat=True))
+        per_user = Counter(TaskCompletion.objects.filter(task=task).values_list("user_id", flat=True))
+        problems += [
+            f"share task paid {n} times to user {u}, {opens[u]} friends" for u, n in per_user.items() if n > opens[u]
+        ]
+    return problems
+
+
+def _check_lottery(world: World) -> list[str]:
+    """No prize won more often than its stock allowed, and each prize's stock (and the voucher's
+    product stock) is its start minus the draws that won it; every paid draw paid its cost once and
+    every points prize was credited once, through the ledger; no user drew more than the daily limit."""
+    from django.db.models import Count
+
+    from campaigns.lottery.models import Lottery, LotteryDraw, LotteryPrize
+    from campaigns.lottery.services import KIND_COST, KIND_PRIZE
+    from mall.models import Order, Product
+    from points.models import Entry
+
+    problems = []
+    lottery = Lottery.objects.filter(title=WL_LOTTERY).first()
+    if lottery is None:
+        return ["the workload's lottery is missing"]
+    won = Counter(LotteryDraw.objects.filter(lottery=lottery).values_list("prize__name", flat=True))
+    for prize in LotteryPrize.objects.filter(lottery=lottery, name__in=WL_LOTTERY_STOCK):
+        start = WL_LOTTERY_STOCK[prize.name]
+        if prize.stock != start - won[prize.name]:
+            problems.append(f"prize {prize.name}: stock {prize.stock}, {start} at the start, won {won[prize.name]}")
+    product = Product.objects.get(name="wl lottery voucher")
+    orders = Order.objects.filter(product=product).exclude(status=Order.Status.CANCELLED).count()
+    if product.stock != WL_LOTTERY_PRODUCT_STOCK - orders or orders != won["wl lottery voucher"]:
+        problems.append(f"lottery voucher: stock {product.stock}, {orders} orders, {won['wl lottery voucher']} won")
+    paid = dict(
+        Entry.objects.filter(transaction__kind=KIND_COST, account__user__isnull=False).values_list(
+            "transaction__key", "amount"
+        )
+    )
+    credited = dict(
+        Entry.objects.filter(transaction__kind=KIND_PRIZE, account__user__isnull=False).values_list(
+            "transaction__key", "amount"
+        )
+    )
+    for draw in LotteryDraw.objects.filter(lottery=lottery):
+        if paid.pop(f"lottery:cost:{draw.pk}", 0) != -draw.cost:
+            problems.append(f"draw #{draw.pk} cost {draw.cost} but the ledger says otherwise")
+        if credited.pop(f"lottery:prize:{draw.pk}", 0) != draw.points_won:
+            problems.append(f"draw #{draw.pk} won {draw.points_won} points but the ledger says otherwise")
+    problems += [f"lottery posting {key} without a draw" for key in [*paid, *credited]]
+    over = (
+        LotteryDraw.objects.filter(lottery=lottery)
+        .values("user_id", "local_date")
+        .annotate(n=Count("id"))
+        .filter(n__gt=lottery.daily_limit)
+    )
+    problems += [f"user {row['user_id']} drew {row['n']} times on {row['local_date']}" for row in over]
     return problems
 
 
@@ -1562,8 +1859,11 @@ CHECKS = [
     ("phones", _check_phones),
     ("group-buys", _check_groups),
     ("assists", _check_assists),
+    ("red packets", _check_redpackets),
     ("challenges", _check_challenges),
     ("orders", _check_orders),
+    ("lottery", _check_lottery),
+    ("quiz and shares", _check_quiz_and_shares),
 ]
 
 
