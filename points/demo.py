@@ -15,7 +15,6 @@ DEMO_TASKS = [
     ("invite_friend", "邀请好友", 10, 5, F.UNLIMITED, 5, False),
     # Paid to the sharer for each distinct friend who opens their share (a landing visit or a new user), 3 a day.
     ("share_opened", "好友打开你的分享", 5, 2, F.UNLIMITED, 3, False),
-    ("share_app", "分享小程序", 5, 2, F.DAILY, 0, True),
     ("read_article", "阅读口腔科普文章", 2, 1, F.UNLIMITED, 3, True),
 ]
 DEMO_SIGNIN_REWARDS = [5, 5, 10, 10, 15, 15, 30]  # days 1..7
