@@ -27,8 +27,6 @@ import contextlib
 import contextvars
 import functools
 import logging
-import random
-import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -156,19 +154,22 @@ def can_lock_members(*users) -> bool:
     return not _members_out_of_order(_trail(), _ids(users))
 
 
-def lock_shared(queryset):
+def lock_shared(queryset, *, exclusive: bool = False):
     """Lock the shared object(s) of `queryset` (level 2), ordered by primary key. Returns the rows.
     Only the queryset's own rows are locked, never those its select_related joins read (a reward's
-    rule, a task's campaign: every path reads them, and locking them queued unrelated paths)."""
+    rule, a task's campaign: every path reads them, and locking them queued unrelated paths).
+
+    NO KEY by default: it excludes every other lock_shared of the row, but not the key-share lock
+    that inserting a row which refers to it takes (a group of a locked offer, a help of a locked
+    task). `exclusive` waits for those key-share holders too (a settlement waits for the check-ins
+    in flight on its round)."""
     note_shared()
-    # NO KEY: excludes every other lock_shared of the row, but not the key-share lock that inserting
-    # a row which refers to it takes (a group of a locked offer, a help of a locked task).
-    return list(queryset.order_by("pk").select_for_update(of=("self",), no_key=True))
+    return list(queryset.order_by("pk").select_for_update(of=("self",), no_key=not exclusive))
 
 
-def lock_one(queryset):
+def lock_one(queryset, *, exclusive: bool = False):
     """`lock_shared` for one object: the locked row, or None when there is none."""
-    rows = lock_shared(queryset)
+    rows = lock_shared(queryset, exclusive=exclusive)
     return rows[0] if rows else None
 
 
@@ -241,7 +242,8 @@ def retry_on_conflict(func):
                 logger.warning("%s lost a lock race (attempt %s): %s", func.__qualname__, attempt, exc)
                 if attempt == RETRY_ATTEMPTS:
                     raise busy() from exc
-                time.sleep(random.uniform(0.01, 0.05) * attempt)
+                # Rerun at once, no sleep: PostgreSQL aborted only this transaction, so the rerun
+                # queues behind the winner's locks and proceeds when it commits.
         raise AssertionError("unreachable")  # pragma: no cover
 
     return wrapper

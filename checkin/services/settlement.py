@@ -37,7 +37,7 @@ from checkin.services.leaderboards import board_push_winnings, standings_add_win
 from core.clock import now
 from core.db import fetch_rows, update_rows
 from core.exceptions import ApplicationError
-from core.locks import lock_shared, note_shared
+from core.locks import lock_one, lock_shared
 from events.services import EVENT_INSERT_HEAD, EventSpec, events_record_bulk
 from points.models import Account, Transaction
 from points.services.ledger import (
@@ -215,11 +215,12 @@ def _rollover_target(round_: Round) -> Round | None:
 
 def _settlement_decide(*, round_id: int, cancel: bool = False, actor=None) -> Settlement | None:
     with transaction.atomic():
-        # FOR UPDATE waits for the check-ins and makeups in flight (each holds the round with a
-        # share lock until it commits, checkins._round_hold), and any later one finds the round
+        # Exclusive: waits for the check-ins and makeups in flight (each holds the round with a
+        # key-share lock until it commits, checkins._round_hold), and any later one finds the round
         # no longer open once this commits: the totals below are the round's final ones.
-        note_shared()
-        round_ = Round.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=round_id)
+        round_ = lock_one(Round.objects.select_related("challenge").filter(pk=round_id), exclusive=True)
+        if round_ is None:
+            raise Round.DoesNotExist
         existing = Settlement.objects.filter(round=round_).first()
         if existing is not None:
             return existing
