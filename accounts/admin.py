@@ -10,14 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Customer
 from core.admin_utils import csv_export_action
 from core.customer_profile import profile_sections
-from core.privacy import mask_phone
+from core.privacy import masked_phone
 from points.models import Account, Growth
 from referral.models import ReferralProfile
 
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("member", "masked_phone", "balance", "growth_total", "channel", "date_joined", "last_login")
+    list_display = ("member", "phone_masked", "balance", "growth_total", "channel", "date_joined", "last_login")
     list_filter = ("phone_verified", "date_joined")
     search_fields = ("=id", "nickname", "phone")
     ordering = ("-date_joined",)
@@ -27,7 +27,7 @@ class CustomerAdmin(admin.ModelAdmin):
             [
                 (_("ID"), "id"),
                 (_("nickname"), "nickname"),
-                (_("phone"), lambda customer: mask_phone(customer.phone) if customer.phone_verified else ""),
+                (_("phone"), masked_phone),
                 (_("points"), lambda customer: customer.points_balance or 0),
                 (_("growth value"), lambda customer: customer.growth_value or 0),
                 (_("channel"), "channel_name"),
@@ -53,8 +53,8 @@ class CustomerAdmin(admin.ModelAdmin):
         return obj.nickname or str(obj)
 
     @admin.display(description=_("phone"))
-    def masked_phone(self, obj):
-        return mask_phone(obj.phone) if obj.phone_verified else "-"
+    def phone_masked(self, obj):
+        return masked_phone(obj) or "-"
 
     @admin.display(description=_("points"), ordering="points_balance")
     def balance(self, obj):
@@ -84,7 +84,7 @@ class CustomerAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "title": _gettext("Customer profile: %(name)s") % {"name": customer},
             "customer": customer,
-            "masked_phone": mask_phone(customer.phone) if customer.phone_verified else "",
+            "masked_phone": masked_phone(customer),
             "sections": profile_sections(customer),
             "account_url": reverse("admin:core_user_change", args=[customer.pk])
             if request.user.has_perm("core.change_user")

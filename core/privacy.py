@@ -13,13 +13,18 @@ def mask_phone(phone: str | None) -> str:
     return f"{digits[:3]}****{digits[-4:]}"
 
 
+def masked_phone(user) -> str:
+    """The member's verified phone, masked; "" when they have verified none."""
+    return mask_phone(user.phone) if user.phone_verified else ""
+
+
 def member_label(user) -> str:
     """How a member appears to operators: nickname and masked phone, never the internal username
     (`wx_5aa0...`) of a customer. Staff accounts keep their login name when they have no nickname."""
     if user is None:
         return ""
     name = (user.nickname or "").strip()
-    phone = mask_phone(user.phone) if user.phone_verified else ""
+    phone = masked_phone(user)
     if name and phone:
         return f"{name} ({phone})"
     if name or phone:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.clock import local_today, now
 from core.exceptions import ApplicationError
-from core.privacy import mask_phone
+from core.privacy import masked_phone
 from mall.models import Coupon, Store
 from mall.selectors import coupon_for_front_desk, verifications_on
 from mall.services import VERIFY_PERMISSION, coupon_verify
@@ -59,7 +59,7 @@ def front_desk(request):
         "code": code,
         "coupon": coupon,
         "not_found": bool(code) and coupon is None,
-        "masked_phone": mask_phone(coupon.user.phone) if coupon and coupon.user.phone_verified else "",
+        "masked_phone": masked_phone(coupon.user) if coupon else "",
         "expired": bool(coupon) and coupon.status == Coupon.Status.UNUSED and coupon.expires_at <= now(),
         "today": verifications_on(day=local_today(), stores=[store] if store else []),
     }
