@@ -35,7 +35,7 @@ run: $(VENV)/.runtime messages
 	@echo "  API:        http://127.0.0.1:8000/api/   (docs: http://127.0.0.1:8000/api/docs/)"
 	@echo "  Admin:      http://127.0.0.1:8000/admin/   operator / demo-operator-2026 (运营), admin / demo-admin-2026 (superuser)"
 	@echo "  Dashboard:  http://127.0.0.1:8000/admin/analytics/dailymetric/   (30 days of simulated history)"
-	@echo "  Front desk: http://127.0.0.1:8000/staff/   clerk / demo-clerk-2026 (门店核销员 at 示范门店)"
+	@echo "  Front desk: http://127.0.0.1:8000/staff/   clerk / demo-clerk-2026 (门店核销员 at 示范门店); visits at /staff/visits/"
 	@echo "  Health:     http://127.0.0.1:8000/healthz"
 	@echo "  Try:        curl -X POST -H 'Content-Type: application/json' -d '{\"code\":\"demo-alice\"}' http://127.0.0.1:8000/api/auth/wechat/login"
 	@echo "              (demo-alice and demo-bob joined 全天打卡（演示） yesterday: they can check in today)"

@@ -6,7 +6,8 @@ from checkin.models import CheckIn, Entry
 from core.clock import now
 from core.models import User
 from mall.models import Order
-from points.selectors import points_history, points_summary
+from mall.selectors import level_has_exclusive_products
+from points.selectors import member_level_card, points_history, points_summary
 from referral.models import Referral, ReferralProfile, Reward
 from referral.selectors import user_referral_fields
 
@@ -20,7 +21,21 @@ def user_profile(*, user: User) -> dict:
         "phone_verified": user.phone_verified,
         **points_summary(user=user),
         **user_referral_fields(user=user),
+        **profile_facts(user),
     }
+
+
+def profile_facts(user: User) -> dict:
+    """The optional facts the member gave (`PATCH me`): birthday, gender, city."""
+    return {"birthday": user.birthday, "gender": user.gender, "city": user.city}
+
+
+def user_level(*, user: User) -> dict:
+    """What `GET me/level` shows: level, growth, the next level and the growth it needs, and the
+    level's privileges; the mall says whether it keeps products for the level."""
+    return member_level_card(
+        user=user, exclusive_products=lambda level: level_has_exclusive_products(level=level, user=user)
+    )
 
 
 def user_ping(*, user_id: int) -> dict | None:
@@ -47,6 +62,7 @@ def user_export(*, user: User) -> dict:
             **points_summary(user=user),
             "referral_code": profile.code if profile is not None else "",
             "channel": profile.channel.name if profile is not None and profile.channel is not None else None,
+            **profile_facts(user),
         },
         "points_history": [
             {

@@ -10,8 +10,8 @@ import math
 import random
 from dataclasses import dataclass
 
-from analytics.models import AutomationRule, Stage
-from analytics.services import segment_config
+from analytics.models import AutomationRule, Stage, TagRule
+from analytics.services import segment_config, tags_compute
 from core.clock import local_midnight, local_today, replay_at
 from core.exceptions import ApplicationError
 
@@ -34,8 +34,88 @@ def seed(stdout=None) -> None:
         AutomationRule.objects.create(
             name=WINBACK_GIFT, stage=Stage.DORMANT, action=AutomationRule.Action.POINTS, points=100, period_days=30
         )
+    tags_seed()
+    seed_points_value()
     if stdout is not None:
         stdout.write("analytics: segment thresholds, new-user coupon and win-back gift ready")
+
+
+# What the demo products cost the clinic, in fen (the margins on the dashboard).
+DEMO_PRODUCT_COSTS = {"洗牙体验券": 60, "电动牙刷": 1500, "口腔检查预约券": 30}
+
+
+def seed_points_value() -> None:
+    """100 points = 1 yuan (the default), the demo products' costs where none is set, and a first
+    liability check so the dashboard has one before the first night."""
+    from analytics.models import LiabilityCheck
+    from analytics.services import liability_check, points_value
+    from mall.models import Product
+
+    points_value()
+    for name, cost in DEMO_PRODUCT_COSTS.items():
+        Product.objects.filter(name=name, cost__isnull=True).update(cost=cost)
+    if not LiabilityCheck.objects.exists():
+        liability_check()
+
+
+# -- tags -----------------------------------------------------------------------------------------
+
+MANUAL_TAGS = [("VIP客户", "运营手动标记的重点客户"), ("员工亲友", "门店员工的亲友")]
+VIP_TAG = "VIP客户"
+VIP_MEMBERS = ["demo-alice"]  # demo members' WeChat login codes (openid fake-<code>)
+
+
+def _rule_tags() -> list[tuple[str, str, dict]]:
+    """(name, description, rule fields) of the demo's rule tags; those whose channel or product
+    the demo lacks are left out."""
+    from mall.models import Product
+    from referral.demo import DEMO_CHANNEL_CODE
+    from referral.models import Channel
+
+    tags = [
+        ("新用户", "注册 7 天内（RFM 分群：新用户）", {"kind": TagRule.Kind.SEGMENT, "segment": "new"}),
+        ("挑战达人", "参加打卡挑战 3 轮及以上", {"kind": TagRule.Kind.CHALLENGES, "number": 3}),
+        ("14天未到访", "连续 14 天没有签到、打卡或到店", {"kind": TagRule.Kind.NO_VISIT, "number": 14}),
+        ("已验证手机", "已授权手机号", {"kind": TagRule.Kind.PHONE_VERIFIED}),
+        # Profile facts the member gave (accounts.demo gives Bob a city and Alice a birthday).
+        ("上海会员", "资料填写的城市为上海", {"kind": TagRule.Kind.CITY, "city": "上海"}),
+        ("25-40岁", "按生日计算 25 至 40 岁", {"kind": TagRule.Kind.AGE_BAND, "age_min": 25, "age_max": 40}),
+    ]
+    channel = Channel.objects.filter(code=DEMO_CHANNEL_CODE).first()
+    if channel is not None:
+        tags.append(("前台来源", "通过前台渠道码注册", {"kind": TagRule.Kind.CHANNEL, "channel": channel}))
+    product = Product.objects.filter(name="洗牙体验券").first()
+    if product is not None:
+        tags.append(("已兑换洗牙券", "兑换过洗牙体验券（未取消）", {"kind": TagRule.Kind.REDEEMED, "product": product}))
+    return tags
+
+
+def tags_seed() -> None:
+    """The demo's tags: two manual ones and a few rule ones (their members come in seed_late)."""
+    from core.models import Tag
+
+    for name, description in MANUAL_TAGS:
+        Tag.objects.get_or_create(name=name, defaults={"description": description, "kind": Tag.Kind.MANUAL})
+    for name, description, rule in _rule_tags():
+        tag, created = Tag.objects.get_or_create(
+            name=name, defaults={"description": description, "kind": Tag.Kind.RULE}
+        )
+        if created:
+            TagRule.objects.create(tag=tag, **rule)
+
+
+def seed_late(stdout=None) -> None:
+    """Once the demo members exist: Alice is a VIP (a manual tag), and every rule tag is computed."""
+    from core.models import Tag, User
+    from core.tags import tag_assign
+
+    vip = Tag.objects.filter(name=VIP_TAG, kind=Tag.Kind.MANUAL).first()
+    members = User.objects.filter(openid__in=[f"fake-{code}" for code in VIP_MEMBERS]).values_list("pk", flat=True)
+    if vip is not None:
+        tag_assign(tag=vip, user_ids=list(members))
+    results = tags_compute()
+    if stdout is not None:
+        stdout.write("analytics: tags " + ", ".join(f"{name} {r[0]}" for name, r in results.items()))
 
 
 # -- history ------------------------------------------------------------------------------------
@@ -181,6 +261,7 @@ def history_simulate(*, days: int, stdout=None, seed_value: int = 2026) -> dict:
 
     metrics_nightly(today=today, days=days + 1)
     segments_compute(on=today - dt.timedelta(days=1))
+    tags_compute(on=today - dt.timedelta(days=1))
     if stdout is not None:
         stdout.write("analytics: history " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return counts

@@ -4,10 +4,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Max, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from analytics.models import DailyMetric, Segment, Stage
-from analytics.services import MAU_DAYS, RETENTION_OFFSETS
+from analytics.models import DailyMetric, LiabilityCheck, Segment, Stage
+from analytics.services import MAU_DAYS, RETENTION_OFFSETS, fen_of_points, points_value
+from core.clock import local_midnight, now
+from mall.models import Product
+from points.models import Account, Entry, Lot, LotUse, Transaction
 
 
 def _suffix(channel: str | None) -> str:
@@ -143,6 +147,7 @@ TREND_METRICS = [
     ("prizes_won", _("Lottery prizes won")),
     ("packets_opened", _("Red packets opened")),
     ("quizzes", _("Quizzes answered")),
+    ("store_visits", _("Store visits")),
 ]
 
 
@@ -283,3 +288,145 @@ def _csv_rows(name: str, *, start: dt.date, end: dt.date, channel: str | None) -
 
 
 CSV_TABLES = ["funnel", "retention", "daily", "channels", "inviters", "products", "pools", "winners", "segments"]
+
+
+# -- points value and liability -----------------------------------------------------------------
+
+
+@dataclass
+class SourceRow:
+    kind: str
+    label: str
+    issued: int = 0
+    spent: int = 0
+    expired: int = 0
+
+
+@dataclass
+class Margin:
+    product: object
+    value_fen: int  # the points price at the points value
+    cost_fen: int | None
+    margin_fen: int | None  # value - cost; None when the cost is not known
+
+    @property
+    def rate(self) -> float | None:
+        return self.margin_fen / self.value_fen if self.margin_fen is not None and self.value_fen else None
+
+
+@dataclass
+class LiabilityFigures:
+    value: object  # analytics.models.PointsValue
+    outstanding: int  # points in members' wallets
+    liability_fen: int
+    held: int  # points in challenge pools and group-buy escrow
+    issued: int  # all time, net of points taken back to issuance
+    spent: int  # all time, into the sinks, net of refunds
+    expired: int  # all time
+    expiring: int  # points in lots due within EXPIRING_DAYS (and overdue ones still held)
+    expiring_fen: int
+    sources: list[SourceRow]  # issued, spent and expired in the dashboard's range, by source
+    margins: list[Margin]
+    check: object  # the latest analytics.models.LiabilityCheck, or None
+
+    @property
+    def breakage(self) -> float | None:
+        """Expired / issued, all time."""
+        return self.expired / self.issued if self.issued > 0 else None
+
+
+EXPIRING_DAYS = 30
+
+
+def _source_kind():
+    """A refund counts against the source it refunds (a refunded redemption is less spent)."""
+    return Coalesce("transaction__refund_of__kind", "transaction__kind")
+
+
+def points_sources(*, start: dt.date, end: dt.date) -> list[SourceRow]:
+    """Points issued (minted by issuance), spent (into the sinks) and expired between the local days
+    `start` and `end`, by source: the transaction kind (for a refund, the kind it refunds; for an
+    expiry, the kind of the credit that formed the expired lot)."""
+    since, until = local_midnight(start), local_midnight(end + dt.timedelta(days=1))
+    # By the transaction's time (indexed; its legs carry the same time), not the entry's (not indexed).
+    entries = Entry.objects.filter(transaction__created_at__gte=since, transaction__created_at__lt=until)
+    rows: dict[str, SourceRow] = {}
+    labels = dict(Transaction.Kind.choices)
+
+    def row(kind: str) -> SourceRow:
+        if kind not in rows:
+            rows[kind] = SourceRow(kind=kind, label=str(labels.get(kind, kind)))
+        return rows[kind]
+
+    for kind, total in (
+        entries.filter(account__kind=Account.Kind.ISSUANCE)
+        .annotate(source=_source_kind())
+        .values_list("source")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        row(kind).issued = -total
+    for kind, total in (
+        entries.filter(account__kind=Account.Kind.SINK)
+        .exclude(account__code="expired")
+        .annotate(source=_source_kind())
+        .values_list("source")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        row(kind).spent = total
+    for kind, total in (
+        LotUse.objects.filter(
+            entry__transaction__created_at__gte=since,
+            entry__transaction__created_at__lt=until,
+            entry__transaction__kind=Transaction.Kind.EXPIRY,
+            entry__account__kind=Account.Kind.USER,
+        )
+        .values_list("lot__entry__transaction__kind")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        row(kind).expired = total
+    return sorted(rows.values(), key=lambda r: (-(r.issued + r.spent + r.expired), r.kind))
+
+
+def product_margins(value) -> list[Margin]:
+    """Each product's points price at the points value, less its cost (fen)."""
+    margins = []
+    for product in Product.objects.order_by("-is_active", "sort_order", "id"):
+        value_fen = fen_of_points(product.price, value)
+        cost = product.cost
+        margins.append(Margin(product, value_fen, cost, None if cost is None else value_fen - cost))
+    return margins
+
+
+def liability_figures(*, start: dt.date, end: dt.date) -> LiabilityFigures:
+    """The dashboard's points value section: all-time totals from the accounts' balances (every
+    point minted is in a wallet, a pool or escrow, spent or expired: the balances sum to zero), the
+    range's flows by source, what falls due soon, the products' margins and the latest check."""
+    value = points_value()
+    by_kind = dict(Account.objects.values_list("kind").annotate(total=Sum("balance")).order_by())
+    expired = Account.objects.filter(code="expired").values_list("balance", flat=True).first() or 0
+    outstanding = by_kind.get(Account.Kind.USER, 0)
+    expiring = (
+        Lot.objects.filter(
+            account__kind=Account.Kind.USER,
+            remaining__gt=0,
+            expires_at__lte=now() + dt.timedelta(days=EXPIRING_DAYS),
+        ).aggregate(total=Sum("remaining"))["total"]
+        or 0
+    )
+    return LiabilityFigures(
+        value=value,
+        outstanding=outstanding,
+        liability_fen=fen_of_points(outstanding, value),
+        held=by_kind.get(Account.Kind.POOL, 0) + by_kind.get(Account.Kind.ESCROW, 0),
+        issued=-by_kind.get(Account.Kind.ISSUANCE, 0),
+        spent=by_kind.get(Account.Kind.SINK, 0) - expired,
+        expired=expired,
+        expiring=expiring,
+        expiring_fen=fen_of_points(expiring, value),
+        sources=points_sources(start=start, end=end),
+        margins=product_margins(value),
+        check=LiabilityCheck.objects.first(),
+    )

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from checkin.models import Challenge, CheckIn, Entry, Reminder, Round, Settlement, Standing, SubscribeCredit
+from checkin.models import Challenge, CheckIn, Entry, Reminder, Round, Settlement, Standing, SubscribeCredit, Visit
 from checkin.services.settlement import round_cancel, round_settle, settlement_preview
 from core.admin_utils import ReadOnlyAdmin, csv_export_action
 from core.clock import local_today
@@ -78,6 +78,7 @@ class ChallengeAdmin(admin.ModelAdmin):
     list_display = (
         "title",
         "kind",
+        "checkin_by",
         "window",
         "stake_range",
         "bonus",
@@ -86,11 +87,11 @@ class ChallengeAdmin(admin.ModelAdmin):
         "max_participants",
         "is_active",
     )
-    list_filter = ("kind", "is_active")
+    list_filter = ("kind", "checkin_by", "is_active")
     search_fields = ("title",)
     inlines = [RoundInline]
     fieldsets = (
-        (None, {"fields": ("title", "kind", "is_active", "sort_order", "cover_url", "rules_text")}),
+        (None, {"fields": ("title", "kind", "checkin_by", "is_active", "sort_order", "cover_url", "rules_text")}),
         (
             _("Days and check-in window"),
             {
@@ -295,6 +296,30 @@ class CheckInAdmin(ReadOnlyAdmin):
                 (_("makeup"), lambda checkin: _("yes") if checkin.makeup else _("no")),
             ],
             filename="checkins",
+        )
+    ]
+
+
+@admin.register(Visit)
+class VisitAdmin(ReadOnlyAdmin):
+    """Visits staff recorded at the desk (到店打卡): read-only, written only by the front desk."""
+
+    list_display = ("id", "user", "store", "local_date", "created_at", "staff")
+    list_filter = ("store", "local_date")
+    search_fields = ("=user__id", "user__nickname", "user__phone")
+    list_select_related = ("user", "store", "staff")
+    date_hierarchy = "local_date"
+    actions = [
+        csv_export_action(
+            [
+                (_("store visit"), "id"),
+                (_("member"), "user"),
+                (_("store"), "store__name"),
+                (_("date"), "local_date"),
+                (_("recorded at"), "created_at"),
+                (_("recorded by"), "staff"),
+            ],
+            filename="visits",
         )
     ]
 

@@ -1,4 +1,5 @@
-"""Demo challenges: the daily 早起打卡 and a 21-day challenge with makeup check-ins."""
+"""Demo challenges: the daily 早起打卡, a 21-day challenge with makeup check-ins, an all-day demo
+challenge, and an attendance challenge (到店打卡) whose check-in is a visit the clerk records."""
 
 import datetime as dt
 
@@ -9,6 +10,9 @@ DEMO_REMINDER_TEMPLATE = "demo-checkin-reminder"
 # Check-ins all day: the demo members joined yesterday, so whoever tries the demo can check in as
 # one of them at any hour, and join as anyone for tomorrow.
 DEMO_ALL_DAY_TITLE = "全天打卡（演示）"
+# Checked in by visits: a round runs from today, which the demo members joined yesterday, so the
+# demo clerk can record a visit of theirs at /staff/visits/ at any hour.
+DEMO_VISITS_TITLE = "到店打卡·7天护牙计划"
 
 
 def seed(stdout=None) -> None:
@@ -73,8 +77,31 @@ def seed(stdout=None) -> None:
             "sort_order": 2,
         },
     )
+    Challenge.objects.get_or_create(
+        title=DEMO_VISITS_TITLE,
+        defaults={
+            "kind": Challenge.Kind.MULTI_DAY,
+            "checkin_by": Challenge.CheckinBy.VISIT,
+            "rules_text": (
+                "开始前报名并押上 20-100 积分。7 天里到店 3 次（每天最多计 1 次），在前台出示小程序里的会员码，"
+                "由工作人员扫码登记即为打卡。到店满 3 天者取回押金并平分其余奖池；无人成功时退还全部押金。"
+            ),
+            "start_date": local_today(),
+            "duration_days": 7,
+            "required_days": 3,
+            "repeat": True,
+            "window_start": dt.time(0, 0),
+            "window_end": dt.time(23, 59),
+            "stake_min": 20,
+            "stake_max": 100,
+            "bonus": 200,
+            "split_rule": Challenge.SplitRule.EQUAL,
+            "no_winner_rule": Challenge.NoWinnerRule.REFUND,
+            "sort_order": 3,
+        },
+    )
     if stdout is not None:
         stdout.write(
             "checkin: 早起打卡 (daily, 05:00-09:00), 21天早睡打卡 (21 days, 18 required), "
-            f"{DEMO_ALL_DAY_TITLE} (daily, all day)"
+            f"{DEMO_ALL_DAY_TITLE} (daily, all day), {DEMO_VISITS_TITLE} (visits, 3 of 7 days)"
         )

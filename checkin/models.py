@@ -29,6 +29,9 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("Unknown time zone: %(zone)s"), params={"zone": value}) from exc
 
 
+VISIT_HAS_NO_MAKEUP = _("A challenge checked in by visits has no makeup check-ins: a visit cannot be made up.")
+
+
 class Challenge(ConstraintErrorsOnFields, models.Model):
     class Kind(models.TextChoices):
         DAILY = "daily", _("daily (a new round every day)")
@@ -42,12 +45,26 @@ class Challenge(ConstraintErrorsOnFields, models.Model):
         REFUND = "refund", _("refund every stake")
         ROLLOVER = "rollover", _("roll the pool into the next round")
 
+    class CheckinBy(models.TextChoices):
+        APP = "app", _("in the app (the member taps check-in)")
+        VISIT = "visit", _("a visit verified by store staff (到店打卡)")
+
     title = models.CharField(_("title"), max_length=100)
     cover_url = models.CharField(_("cover image URL"), max_length=500, blank=True)
     rules_text = models.TextField(
         _("rules text"), blank=True, help_text=_("Shown to users on the challenge page: how it works, in plain words.")
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.DAILY)
+    checkin_by = models.CharField(
+        _("check-in by"),
+        max_length=8,
+        choices=CheckinBy.choices,
+        default=CheckinBy.APP,
+        help_text=_(
+            "A visit: staff scan the member's code at the front desk, and the visit counts as the day's check-in "
+            "(one a day, within the window). The member cannot check in from the app, and makeup is off."
+        ),
+    )
     timezone = models.CharField(
         _("time zone"),
         max_length=64,
@@ -183,6 +200,12 @@ class Challenge(ConstraintErrorsOnFields, models.Model):
                     "A daily challenge lasts 1 day and requires 1 check-in; a multi-day challenge needs a start date."
                 ),
             ),
+            models.CheckConstraint(
+                condition=Q(checkin_by="app") | Q(makeup_limit=0),
+                name="checkin_challenge_visit_no_makeup",
+                violation_error_code="makeup_limit",
+                violation_error_message=VISIT_HAS_NO_MAKEUP,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -203,6 +226,8 @@ class Challenge(ConstraintErrorsOnFields, models.Model):
             self.required_days = 1
         elif self.required_days > self.duration_days:
             errors["required_days"] = _("Cannot require more days than the round has.")
+        if self.checkin_by == self.CheckinBy.VISIT and self.makeup_limit:
+            errors["makeup_limit"] = VISIT_HAS_NO_MAKEUP
         if self.stake_min is not None and self.stake_max is not None and self.stake_max < self.stake_min:
             errors["stake_max"] = _("The maximum stake is below the minimum.")
         if self.window_start and self.window_end and self.day_cutoff is not None:
@@ -387,6 +412,31 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.local_date}"
+
+
+class Visit(models.Model):
+    """A member's visit to a store, recorded by staff who scanned the member's code at the desk:
+    one a day per member. It is the check-in of the member's attendance challenges that day."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.PROTECT, related_name="visits"
+    )
+    store = models.ForeignKey("mall.Store", verbose_name=_("store"), on_delete=models.PROTECT, related_name="visits")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    local_date = models.DateField(_("date"))
+    created_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("store visit")
+        verbose_name_plural = _("store visits")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "local_date"], name="checkin_visit_one_per_day")]
+        indexes = [models.Index(fields=["store", "local_date"], name="checkin_visit_store_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.store} · {self.local_date}"
 
 
 class Settlement(models.Model):

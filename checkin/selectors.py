@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from checkin import rules
-from checkin.models import Challenge, CheckIn, Entry, Round, Settlement
+from checkin.models import Challenge, CheckIn, Entry, Round, Settlement, Visit
 from checkin.services.challenges import (
     challenge_day_start,
     challenge_today,
@@ -202,3 +202,14 @@ def entries_of_user(*, user) -> QuerySet[Entry]:
         .annotate(outcome=Subquery(settlement_outcome))
         .order_by("-pk")
     )
+
+
+def visits_on(*, day: dt.date, stores) -> QuerySet[Visit]:
+    """Visits recorded on the local `day` at `stores`, newest first (the front desk's list)."""
+    visits = Visit.objects.filter(local_date=day, store__in=stores)
+    return visits.select_related("user", "staff").order_by("-created_at")
+
+
+def visits_of_user(*, user) -> QuerySet[Visit]:
+    """A member's visits, newest first (the customer profile)."""
+    return Visit.objects.filter(user=user).select_related("store", "staff").order_by("-local_date")

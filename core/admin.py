@@ -78,7 +78,20 @@ class UserAdmin(TranslatedPermissionsMixin, DjangoUserAdmin):
         *DjangoUserAdmin.fieldsets,
         (
             _("Mini-program"),
-            {"fields": ("openid", "unionid", "nickname", "avatar", "avatar_url", "phone", "phone_verified")},
+            {
+                "fields": (
+                    "openid",
+                    "unionid",
+                    "nickname",
+                    "avatar",
+                    "avatar_url",
+                    "phone",
+                    "phone_verified",
+                    "birthday",
+                    "gender",
+                    "city",
+                )
+            },
         ),
     )
 

@@ -17,7 +17,15 @@ def avatar_upload_to(instance: "User", filename: str) -> str:
 
 
 class User(AbstractUser):
-    """Staff log in with username and password; mini-program users are known by their openid."""
+    """Staff log in with username and password; mini-program users are known by their openid.
+
+    The profile facts (birthday, gender, city) are optional, given by the member (`PATCH me`):
+    WeChat gives none of them. They feed the birthday gift and rule tags (docs/privacy.md)."""
+
+    class Gender(models.TextChoices):
+        UNKNOWN = "", _("not given")
+        MALE = "male", _("male")
+        FEMALE = "female", _("female")
 
     openid = models.CharField(_("openid"), max_length=64, unique=True, null=True, blank=True)
     unionid = models.CharField(_("unionid"), max_length=64, blank=True, db_index=True)
@@ -26,6 +34,9 @@ class User(AbstractUser):
     nickname = models.CharField(_("nickname"), max_length=64, blank=True)
     avatar = models.ImageField(_("avatar image"), upload_to=avatar_upload_to, blank=True)
     avatar_url = models.URLField(_("avatar URL"), max_length=500, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True, default="")
+    city = models.CharField(_("city"), max_length=64, blank=True)
 
     objects = UserManager()
 
@@ -115,3 +126,49 @@ class VerifiedPhone(models.Model):
 
     def __str__(self) -> str:
         return self.phone
+
+
+class Tag(models.Model):
+    """An operator's label on members (用户标签), set by hand (`manual`) or recomputed every night
+    from a rule (`rule`: analytics.TagRule decides who carries it). Tags are stored here, beside
+    the user, so the mall and the plays check eligibility (core.tags) without importing analytics."""
+
+    class Kind(models.TextChoices):
+        MANUAL = "manual", _("manual")
+        RULE = "rule", _("rule (computed nightly)")
+
+    name = models.CharField(_("name"), max_length=32, unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.MANUAL)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    computed_at = models.DateTimeField(_("last computed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserTag(models.Model):
+    """A member carrying a tag: added by an operator (a manual tag) or by the nightly run (a rule tag)."""
+
+    # No index of its own: the unique (tag, user) below leads with the tag.
+    tag = models.ForeignKey(
+        Tag, verbose_name=_("tag"), on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="user_tags")
+    added_by = models.ForeignKey(
+        User, verbose_name=_("added by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("tagged at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("member tag")
+        verbose_name_plural = _("member tags")
+        constraints = [models.UniqueConstraint(fields=["tag", "user"], name="core_usertag_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.tag_id}"

@@ -290,6 +290,10 @@ POINTS_EXPIRING_SOON_DAYS = env_int("POINTS_EXPIRING_SOON_DAYS", 30)
 # Growth value a user can gain per local day (0 = no cap).
 POINTS_GROWTH_DAILY_CAP = env_int("POINTS_GROWTH_DAILY_CAP", 200)
 
+# Member codes (会员码) staff scan at the desk: a code changes every this many seconds and is
+# accepted for two periods, so a screenshot is useless within two minutes.
+MEMBER_CODE_SECONDS = env_int("MEMBER_CODE_SECONDS", 60)
+
 # Referral posters: a CJK font so Chinese nicknames render (Debian: fonts-wqy-microhei).
 _POSTER_FONT_CANDIDATES = [
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",

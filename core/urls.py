@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     # Every other path under /api, /api itself included, is the API's JSON 404 (core.api.root).
     re_path(r"^api(?:/|$)", api_not_found),
+    path("staff/visits/", include("checkin.frontdesk.urls")),
     path("staff/", include("mall.frontdesk.urls")),
     path("", include("referral.urls")),
 ]

@@ -25,6 +25,7 @@ class Event(models.Model):
         DREW = "drew", _("drew a lottery")
         PACKET_OPENED = "packet_opened", _("opened a red packet")
         QUIZZED = "quizzed", _("answered the daily quiz")
+        VISITED = "visited", _("visited a store")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
@@ -56,6 +57,7 @@ class Event(models.Model):
                         "drew",
                         "packet_opened",
                         "quizzed",
+                        "visited",
                     ]
                 ),
                 name="analytics_event_kind_valid",

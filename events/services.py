@@ -15,22 +15,7 @@ from core.clock import now
 from core.db import insert_rows
 from events.models import Event
 
-KINDS = frozenset(
-    {
-        "registered",
-        "phone_verified",
-        "signed_in",
-        "joined",
-        "checked_in",
-        "won",
-        "redeemed",
-        "invited",
-        "helped",
-        "drew",
-        "packet_opened",
-        "quizzed",
-    }
-)
+KINDS = frozenset(Event.Kind.values)
 
 
 def _user_id(user) -> int:

@@ -117,7 +117,7 @@ def _run(modeladmin, request, queryset, service):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ("id", "user", "product", "quantity", "points", "status", "store", "created_at")
+    list_display = ("id", "user", "product", "quantity", "points", "discount_points", "status", "store", "created_at")
     list_filter = ("status", "product", "store", "created_at")
     search_fields = ("=user__id", "user__nickname", "user__phone", "product__name", "address")
     list_select_related = ("user", "product", "store")
@@ -133,6 +133,7 @@ class OrderAdmin(admin.ModelAdmin):
                 (_("product"), "product__name"),
                 (_("quantity"), "quantity"),
                 (_("points"), "points"),
+                (_("discount (points)"), "discount_points"),
                 (_("status"), "status"),
                 (_("store"), "store__name"),
                 (_("address"), "address"),

@@ -64,10 +64,27 @@ class Product(ConstraintErrorsOnFields, models.Model):
         blank=True,
         related_name="+",
     )
+    tags = models.ManyToManyField(
+        "core.Tag",
+        verbose_name=_("tags required"),
+        blank=True,
+        related_name="+",
+        db_table="mall_product_tags",
+        help_text=_(
+            "Only members carrying at least one of these tags see and may redeem it (empty: everyone). "
+            "Members without them do not see it in the mall."
+        ),
+    )
     voucher_valid_days = models.PositiveIntegerField(
         _("voucher valid for (days)"),
         default=30,
         help_text=_("Vouchers and coupons expire this many days after issue."),
+    )
+    cost = models.PositiveIntegerField(
+        _("cost (fen)"),
+        null=True,
+        blank=True,
+        help_text=_("What one unit costs you, in fen (1 yuan = 100 fen); empty: not known."),
     )
     is_active = models.BooleanField(_("on sale"), default=True)
     starts_at = models.DateTimeField(_("on sale from"), null=True, blank=True)
@@ -115,7 +132,10 @@ class Order(models.Model):
     )
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="orders")
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
-    points = models.BigIntegerField(_("points"))
+    points = models.BigIntegerField(_("points"), help_text=_("Points paid, after the level discount."))
+    # The member's level discount (docs/membership.md): the list price is points + discount_points.
+    discount_percent = models.PositiveSmallIntegerField(_("level discount (% off)"), default=0)
+    discount_points = models.BigIntegerField(_("discount (points)"), default=0)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.CREATED)
     address = models.CharField(_("address"), max_length=300, blank=True)
     store = models.ForeignKey(
@@ -147,11 +167,19 @@ class Order(models.Model):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="points_order_quantity_positive"),
             # Zero only for a reward (an assist paid in a product): nothing debited, nothing to refund.
             models.CheckConstraint(condition=Q(points__gte=0), name="points_order_points_not_negative"),
+            models.CheckConstraint(
+                condition=Q(discount_points__gte=0) & Q(discount_percent__lte=99), name="points_order_discount_valid"
+            ),
         ]
         permissions = [("fulfil_order", _("Can fulfil and cancel mall orders"))]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.product}"
+
+    @property
+    def list_points(self) -> int:
+        """The price before the member's level discount."""
+        return self.points + self.discount_points
 
 
 class Coupon(models.Model):

@@ -6,22 +6,36 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
 from core.clock import local_midnight, now
+from core.tags import offered_to
 from mall.models import Coupon, Order, Product
 from mall.services.vouchers import coupon_code_normalise
 from points.selectors import wallet_balance
 
 
 def products_on_sale(*, user=None, category: str = "", affordable: bool = False) -> QuerySet[Product]:
-    """Active products inside their window, in sort order; `affordable`: priced within the user's points."""
+    """Active products inside their window, in sort order; `affordable`: priced within the user's
+    points. A product kept for tags is listed only to members carrying one of them (docs/tags.md)."""
     moment = now()
     rows = Product.objects.filter(is_active=True).filter(
         Q(starts_at__isnull=True) | Q(starts_at__lte=moment), Q(ends_at__isnull=True) | Q(ends_at__gt=moment)
     )
+    rows = rows.filter(offered_to(user, through=Product.tags.through, owner_field="product_id"))
     if category:
         rows = rows.filter(category=category)
     if affordable and user is not None:
         rows = rows.filter(price__lte=wallet_balance(user=user))
     return rows.select_related("level_required").order_by("sort_order", "id")
+
+
+def level_has_exclusive_products(*, level, user=None) -> bool:
+    """Whether a product on sale (to `user`) is kept for `level` or a lower level: the
+    exclusive-products privilege (docs/membership.md). A gate at threshold 0 keeps out no one
+    who has a level, so it makes nothing exclusive."""
+    return (
+        products_on_sale(user=user)
+        .filter(level_required__threshold__gt=0, level_required__threshold__lte=level.threshold)
+        .exists()
+    )
 
 
 def orders_for(*, user) -> QuerySet[Order]:

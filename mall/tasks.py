@@ -15,3 +15,12 @@ def redemption_referral_reward_task(order_id: int) -> None:
     from mall.services import redemption_referral_reward_apply
 
     redemption_referral_reward_apply(order_id=order_id)
+
+
+@shared_task(acks_late=True)
+def order_commission_task(order_id: int) -> None:
+    """The inviter's commission on an order that was placed, came to stand or completed, settled
+    in the inviter's own transaction (under their member lock)."""
+    from mall.services import order_commission_apply
+
+    order_commission_apply(order_id=order_id)

@@ -3,8 +3,12 @@
 The operations call points.services.admin_ops; nothing here changes a balance itself.
 """
 
+import json
 import uuid
+from decimal import Decimal
+from fractions import Fraction
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -14,7 +18,14 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_utils import ReadOnlyAdmin
 from core.exceptions import ApplicationError
-from points.forms import BulkGrantConfirmForm, BulkGrantUploadForm, PointsAdjustForm
+from points.forms import (
+    BulkGrantConfirmForm,
+    BulkGrantUploadForm,
+    LevelPlanConfirmForm,
+    LevelPlannerForm,
+    PlannerActionFormSet,
+    PointsAdjustForm,
+)
 from points.models import (
     Account,
     Entry,
@@ -29,6 +40,15 @@ from points.models import (
 )
 from points.selectors import wallet_balance
 from points.services.admin_ops import BulkRow, bulk_grant_parse, bulk_grant_plan, points_adjust, points_bulk_grant
+from points.services.planner import (
+    HISTORY_DAYS,
+    configured_actions,
+    levels_apply,
+    plan_history,
+    plan_levels,
+    typical_daily_growth,
+)
+from points.services.planner import Action as PlannedAction
 
 OPERATE_PERMISSION = "points.change_account"
 BULK_SESSION_PREFIX = "points_bulk:"
@@ -221,10 +241,146 @@ class SigninRewardAdmin(admin.ModelAdmin):
     list_editable = ("points", "growth")
 
 
+class LevelPlannerAdminMixin:
+    """The level planner (等级规划) under the level list: propose thresholds from the playbook's
+    steps (points.services.planner), then apply them only on a second, confirming POST."""
+
+    change_list_template = "admin/points/level/change_list.html"
+
+    def get_urls(self):
+        own = [path("planner/", self.admin_site.admin_view(self.planner_view), name="points_level_planner")]
+        return own + super().get_urls()
+
+    def planner_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        can_apply = self.has_change_permission(request) and self.has_add_permission(request)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Level planner"),
+            "can_apply": can_apply,
+        }
+        if request.method == "POST" and "plan" in request.POST:
+            if not can_apply:
+                raise PermissionDenied
+            confirm = LevelPlanConfirmForm(request.POST)
+            if not confirm.is_valid():
+                messages.error(request, _("This plan is not readable; propose it again."))
+                return redirect(reverse("admin:points_level_planner"))
+            try:
+                updated, created, deleted = levels_apply(levels=confirm.cleaned_data["plan"])
+            except ApplicationError as exc:
+                messages.error(request, str(exc.detail))
+                return redirect(reverse("admin:points_level_planner"))
+            messages.success(
+                request,
+                _("Levels applied: %(updated)d updated, %(created)d created, %(deleted)d deleted.")
+                % {"updated": updated, "created": created, "deleted": deleted},
+            )
+            return redirect(reverse("admin:points_level_changelist"))
+
+        totals = plan_history()
+        typical = typical_daily_growth(totals)
+        existing = list(Level.objects.order_by("threshold").values_list("name", flat=True))
+        if request.method == "POST":
+            form = LevelPlannerForm(request.POST)
+            actions = PlannerActionFormSet(request.POST, prefix="actions")
+        else:
+            form = LevelPlannerForm(
+                initial={
+                    "daily_cap": settings.POINTS_GROWTH_DAILY_CAP,
+                    "levels": max(len(existing), 2) if existing else 5,
+                }
+            )
+            actions = PlannerActionFormSet(
+                prefix="actions",
+                initial=[
+                    {"name": a.name, "growth": a.growth, "per_day": _decimal(a.per_day)} for a in configured_actions()
+                ],
+            )
+        context.update(
+            form=form,
+            actions=actions,
+            history_members=len(totals),
+            history_days=HISTORY_DAYS,
+            typical=None if typical is None else _decimal(typical),
+        )
+        if request.method == "POST" and form.is_valid() and actions.is_valid():
+            data = form.cleaned_data
+            weighed = [
+                PlannedAction(name=row["name"], growth=row["growth"], per_day=Fraction(row["per_day"]))
+                for row in actions.cleaned_data
+                if row.get("name")
+            ]
+            try:
+                plan = plan_levels(
+                    actions=weighed,
+                    daily_cap=data["daily_cap"],
+                    horizon_days=data["horizon_days"],
+                    levels=data["levels"],
+                    curve=data["curve"],
+                    parameter=None if data["parameter"] is None else Fraction(data["parameter"]),
+                    round_to=data["round_to"],
+                    typical=typical,
+                )
+            except ValueError as exc:
+                form.add_error(None, _("No plan: %(why)s.") % {"why": exc})
+            else:
+                names = data["names"] + existing[len(data["names"]) :]
+                names += [_("Level %(n)d") % {"n": n + 1} for n in range(len(names), len(plan.levels))]
+                rows = list(zip(names, plan.levels, strict=False))
+                current = list(Level.objects.order_by("threshold").values_list("name", "threshold"))
+                context.update(
+                    plan=plan,
+                    plan_rows=[
+                        (name, level, current[n] if n < len(current) else None) for n, (name, level) in enumerate(rows)
+                    ],
+                    daily_growth=_decimal(plan.daily_growth),
+                    dropped=current[len(rows) :],
+                    confirm=LevelPlanConfirmForm(
+                        initial={
+                            "plan": json.dumps([[name, level.threshold] for name, level in rows], ensure_ascii=False)
+                        }
+                    ),
+                )
+        return TemplateResponse(request, "admin/points/level/planner.html", context)
+
+
+def _decimal(value: Fraction) -> Decimal:
+    """A fraction for a form or a page: three decimals."""
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.001"))
+
+
 @admin.register(Level)
-class LevelAdmin(admin.ModelAdmin):
-    list_display = ("name", "threshold")
+class LevelAdmin(LevelPlannerAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "name",
+        "threshold",
+        "discount_percent",
+        "extra_makeups_per_month",
+        "extra_lottery_draws_per_day",
+        "birthday_gift_points",
+    )
     list_editable = ("threshold",)
+    fieldsets = [
+        (None, {"fields": ("name", "threshold")}),
+        (
+            _("Privileges"),
+            {
+                "fields": (
+                    "discount_percent",
+                    "extra_makeups_per_month",
+                    "extra_lottery_draws_per_day",
+                    "birthday_gift_points",
+                ),
+                "description": _(
+                    'Exclusive products: set a product\'s "level required" in the mall; members of '
+                    "that level and above may redeem it."
+                ),
+            },
+        ),
+    ]
 
 
 @admin.register(TaskCompletion)

@@ -1,4 +1,5 @@
-"""Demo points rules: tasks (a 100-point welcome for every new user), the sign-in table, levels."""
+"""Demo points rules: tasks (a 100-point welcome for every new user), the sign-in table, levels and
+their privileges."""
 
 from points.models import Level, PointsTask, SigninReward
 from points.services.signin import signin_config
@@ -19,6 +20,20 @@ DEMO_TASKS = [
 ]
 DEMO_SIGNIN_REWARDS = [5, 5, 10, 10, 15, 15, 30]  # days 1..7
 DEMO_LEVELS = [("青铜", 0), ("白银", 500), ("黄金", 2000), ("钻石", 5000)]
+# Privileges by threshold (docs/membership.md): % off mall prices, extra makeup check-ins a month,
+# extra lottery draws a day, birthday gift in points.
+DEMO_PRIVILEGES = {
+    0: (0, 0, 0, 0),
+    500: (5, 1, 0, 50),
+    2000: (10, 2, 1, 100),
+    5000: (15, 3, 2, 200),
+}
+PRIVILEGE_FIELDS = (
+    "discount_percent",
+    "extra_makeups_per_month",
+    "extra_lottery_draws_per_day",
+    "birthday_gift_points",
+)
 
 
 def seed(stdout=None) -> None:
@@ -39,6 +54,12 @@ def seed(stdout=None) -> None:
     for day, points in enumerate(DEMO_SIGNIN_REWARDS, start=1):
         SigninReward.objects.get_or_create(day=day, defaults={"points": points, "growth": 1})
     for name, threshold in DEMO_LEVELS:
-        Level.objects.get_or_create(threshold=threshold, defaults={"name": name})
+        privileges = dict(zip(PRIVILEGE_FIELDS, DEMO_PRIVILEGES[threshold], strict=True))
+        level, created = Level.objects.get_or_create(threshold=threshold, defaults={"name": name, **privileges})
+        if not created and not any(getattr(level, field) for field in PRIVILEGE_FIELDS):
+            # A demo seeded before levels had privileges: give them, unless an operator set some.
+            Level.objects.filter(pk=level.pk).update(**privileges)
     if stdout is not None:
-        stdout.write(f"points: {len(DEMO_TASKS)} tasks, {len(DEMO_SIGNIN_REWARDS)} sign-in days, levels")
+        stdout.write(
+            f"points: {len(DEMO_TASKS)} tasks, {len(DEMO_SIGNIN_REWARDS)} sign-in days, levels with privileges"
+        )

@@ -4,9 +4,15 @@ Balances change only through `points.services.ledger_post` / `ledger_post_batch`
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from core.db import ConstraintErrorsOnFields
+
+# A level's discount stays below 100%, so a priced product never costs 0 points.
+MAX_DISCOUNT_PERCENT = 99
 
 # -- ledger -------------------------------------------------------------------------------------
 
@@ -63,6 +69,7 @@ class Transaction(models.Model):
         ROLLOVER = "rollover", _("pool rollover")
         MAKEUP = "checkin_makeup", _("makeup check-in")
         REFERRAL_REWARD = "referral_reward", _("referral reward")
+        COMMISSION = "commission", _("distribution commission")
         REDEMPTION = "redemption", _("redemption")
         GROUPBUY = "groupbuy", _("group-buy")
         ASSIST_REWARD = "assist_reward", _("assist reward")
@@ -71,6 +78,7 @@ class Transaction(models.Model):
         REDPACKET_SHARE = "redpacket_share", _("red packet share")
         REDPACKET_PAID = "redpacket_paid", _("red packet paid")
         QUIZ_REWARD = "quiz_reward", _("quiz reward")
+        BIRTHDAY_GIFT = "birthday_gift", _("birthday gift")
         AUTOMATION = "automation", _("automation grant")
         ADMIN_ADJUST = "admin_adjust", _("manual adjustment")
         BULK_GRANT = "bulk_grant", _("bulk grant")
@@ -294,14 +302,51 @@ class Signin(models.Model):
 # -- growth value and levels --------------------------------------------------------------------
 
 
-class Level(models.Model):
+class Level(ConstraintErrorsOnFields, models.Model):
+    """A membership level (会员等级): reached at `threshold` growth, with its privileges (特权).
+
+    The privileges apply where they change something (docs/membership.md "Level privileges"): the
+    mall's redemption charges the discounted price, a multi-day challenge's makeup allows the
+    extra cards, a lottery adds the extra free draws, the birthday gift pays once a year. The
+    mall's "level required" on a product is the exclusive-products privilege."""
+
     name = models.CharField(_("name"), max_length=32)
     threshold = models.PositiveIntegerField(_("growth threshold"), unique=True)
+    discount_percent = models.PositiveSmallIntegerField(
+        _("mall discount (% off)"),
+        default=0,
+        validators=[MaxValueValidator(MAX_DISCOUNT_PERCENT)],
+        help_text=_(
+            "Percent off mall prices in points, 0-99. The points off are rounded down, so a product "
+            "never costs less than 1 point."
+        ),
+    )
+    extra_makeups_per_month = models.PositiveSmallIntegerField(
+        _("extra makeup check-ins per month"),
+        default=0,
+        help_text=_("Makeup check-ins beyond a challenge's own limit, per calendar month, across all challenges."),
+    )
+    extra_lottery_draws_per_day = models.PositiveSmallIntegerField(
+        _("extra lottery draws per day"),
+        default=0,
+        help_text=_("Free draws added to every lottery's daily free draws (its daily limit still applies)."),
+    )
+    birthday_gift_points = models.PositiveIntegerField(
+        _("birthday gift (points)"), default=0, help_text=_("Points paid once a year on the member's birthday.")
+    )
 
     class Meta:
         verbose_name = _("membership level")
         verbose_name_plural = _("membership levels")
         ordering = ["threshold"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(discount_percent__lte=MAX_DISCOUNT_PERCENT),
+                name="points_level_discount_below_100",
+                violation_error_code="discount_percent",
+                violation_error_message=_("The discount is at most 99%: a product always costs at least 1 point."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from core.clock import local_today, now
 from points.models import Account, Entry, Growth, Level, Lot, Signin
@@ -22,6 +23,68 @@ def growth_total(*, user) -> int:
 def level_for(*, growth: int) -> Level | None:
     """The highest level whose threshold `growth` has reached."""
     return Level.objects.filter(threshold__lte=growth).order_by("-threshold").first()
+
+
+def member_level(*, user) -> Level | None:
+    """The member's level now (None below the lowest threshold, or with no levels)."""
+    return level_for(growth=growth_total(user=user))
+
+
+def level_privileges(level: Level | None, *, exclusive_products: bool = False) -> list[dict]:
+    """The privileges of `level` as members see them: [{code, title}], in a fixed order, only
+    those it gives. `exclusive_products`: whether the mall keeps products for this level (the
+    mall knows; the caller asks it)."""
+    if level is None:
+        return []
+    rows = []
+    if level.discount_percent:
+        rows.append(
+            {
+                "code": "mall_discount",
+                "title": _("%(percent)s%% off mall prices") % {"percent": level.discount_percent},
+            }
+        )
+    if level.extra_makeups_per_month:
+        rows.append(
+            {
+                "code": "extra_makeups",
+                "title": _("%(count)s extra makeup check-ins a month") % {"count": level.extra_makeups_per_month},
+            }
+        )
+    if level.extra_lottery_draws_per_day:
+        rows.append(
+            {
+                "code": "extra_lottery_draws",
+                "title": _("%(count)s extra lottery draws a day") % {"count": level.extra_lottery_draws_per_day},
+            }
+        )
+    if exclusive_products:
+        rows.append({"code": "exclusive_products", "title": _("Members-only products")})
+    if level.birthday_gift_points:
+        rows.append(
+            {
+                "code": "birthday_gift",
+                "title": _("%(points)s points on your birthday") % {"points": level.birthday_gift_points},
+            }
+        )
+    return rows
+
+
+def member_level_card(*, user, exclusive_products=None) -> dict:
+    """What `GET me/level` shows: the level's name, the growth value, the next level's name and
+    the growth still needed to reach it (None at the top), and the privileges.
+    `exclusive_products(level) -> bool` tells whether the mall keeps products for the level."""
+    growth = growth_total(user=user)
+    level = level_for(growth=growth)
+    following = Level.objects.filter(threshold__gt=growth).order_by("threshold").first()
+    exclusive = bool(level is not None and exclusive_products is not None and exclusive_products(level))
+    return {
+        "level": level.name if level else None,
+        "growth": growth,
+        "next_level": following.name if following else None,
+        "to_next": following.threshold - growth if following else None,
+        "privileges": level_privileges(level, exclusive_products=exclusive),
+    }
 
 
 def points_summary(*, user) -> dict:

@@ -12,6 +12,8 @@ from core.exceptions import ApplicationError
 from referral.codes import channel_code_normalize, scene_for_channel, share_url_for
 from referral.models import (
     Channel,
+    Commission,
+    CommissionRule,
     Milestone,
     MilestoneAward,
     PosterTemplate,
@@ -275,6 +277,40 @@ class RewardAdmin(ActionsOnlyAdmin):
             referral_reward_reject,
             lambda n: ngettext("%(count)d reward rejected.", "%(count)d rewards rejected.", n) % {"count": n},
         )
+
+
+@admin.register(CommissionRule)
+class CommissionRuleAdmin(admin.ModelAdmin):
+    """Distribution (分销): the newest active rule applies to each friend's redemption."""
+
+    list_display = ("name", "percent", "days", "monthly_cap", "is_active", "starts_at", "ends_at", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+    fields = ("name", "percent", "days", "monthly_cap", "is_active", "starts_at", "ends_at")
+
+
+@admin.register(Commission)
+class CommissionAdmin(ReadOnlyAdmin):
+    """Every friend's redemption that earned (or would have earned) the inviter a commission."""
+
+    list_display = (
+        "id",
+        "inviter",
+        "invitee",
+        "order",
+        "price",
+        "amount",
+        "capped",
+        "status",
+        "reason",
+        "rule",
+        "created_at",
+        "settled_at",
+    )
+    list_filter = ("status", "reason", "capped", "rule")
+    search_fields = ("=order", "=inviter__id", "inviter__nickname", "inviter__phone", "invitee__nickname")
+    list_select_related = ("inviter", "invitee", "rule")
+    date_hierarchy = "created_at"
 
 
 @admin.register(MilestoneAward)

@@ -1,11 +1,14 @@
-"""Referral: codes, attribution, scans, channels, reward rules, rewards and poster templates.
+"""Referral: codes, attribution, scans, channels, reward rules, rewards, distribution commissions
+(分销) and poster templates.
 
 Attribution lives here, not on core.User: every user has one ReferralProfile (their own code and
 the channel they came through) and, when someone invited them, one Referral (inviter, status).
 """
 
+from decimal import Decimal
+
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -420,6 +423,123 @@ class MilestoneAward(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inviter} · {self.milestone}"
+
+
+class CommissionRule(ConstraintErrorsOnFields, models.Model):
+    """Distribution (分销): the inviter earns a share of each redemption their friends pay in points,
+    for a number of days after the friend was bound, up to a cap per inviter and calendar month.
+    Of the active rules, the newest applies (docs/commission.md)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    percent = models.DecimalField(
+        _("commission (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+        help_text=_("The inviter's share of what the friend paid (5 = 5%), rounded down to a point."),
+    )
+    days = models.PositiveIntegerField(
+        _("days after binding"),
+        default=365,
+        help_text=_("Only redemptions within this many days of the friend's binding earn (0 = no limit)."),
+    )
+    monthly_cap = models.PositiveIntegerField(
+        _("monthly cap per inviter (points)"),
+        default=0,
+        help_text=_("At most this many commission points per inviter and calendar month (0 = no cap)."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("commission rule")
+        verbose_name_plural = _("commission rules")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__gt=0) & Q(percent__lte=100),
+                name="referral_commission_rule_percent_range",
+                violation_error_code="percent",
+                # %% : Django formats a constraint's message with its name (`% {"name": ...}`).
+                violation_error_message=_("The commission must be more than 0%% and at most 100%%."),
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True) | Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                name="referral_commission_rule_period_ordered",
+                violation_error_code="ends_at",
+                violation_error_message=_("The end must be after the start."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Commission(models.Model):
+    """What one friend's redemption earned the inviter: held until the order completes (its
+    vouchers verified, or the goods received), then paid; void when the order is cancelled, or
+    when the monthly cap left nothing. One per order."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("held")
+        PAID = "paid", _("paid")
+        VOID = "void", _("void")
+
+    class Reason(models.TextChoices):
+        NONE = "", _("none")
+        CAPPED = "capped", _("monthly cap reached")
+        REFUNDED = "refunded", _("the order was cancelled")
+
+    rule = models.ForeignKey(
+        CommissionRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="commissions"
+    )
+    referral = models.ForeignKey(
+        Referral, verbose_name=_("referral"), on_delete=models.PROTECT, related_name="commissions"
+    )
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("inviter"), on_delete=models.PROTECT, related_name="+"
+    )
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("invitee"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The mall order's id: the mall sits above referral, so no foreign key to it.
+    order = models.PositiveBigIntegerField(_("order"), unique=True)
+    price = models.BigIntegerField(_("points paid"))
+    amount = models.PositiveIntegerField(_("commission (points)"))
+    capped = models.BooleanField(_("cut by the monthly cap"), default=False)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.HELD)
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices, blank=True, default="")
+    local_date = models.DateField(_("local date"))
+    transaction = models.ForeignKey(
+        "points.Transaction",
+        verbose_name=_("credit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    settled_at = models.DateTimeField(_("paid or voided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("commission")
+        verbose_name_plural = _("commissions")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(transaction__isnull=False, amount__gt=0),
+                name="referral_commission_paid_has_credit",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["inviter", "-created_at", "-id"], name="referral_commission_recent"),
+            models.Index(fields=["inviter", "local_date"], name="referral_commission_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.order} · {self.amount}"
 
 
 def poster_background_upload_to(instance: "PosterTemplate", filename: str) -> str:

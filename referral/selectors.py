@@ -1,4 +1,5 @@
-"""Reads for referral: resolving codes, summaries, invitees, the leaderboard, channel counts."""
+"""Reads for referral: resolving codes, summaries, invitees, the leaderboard, channel counts,
+commissions."""
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -9,6 +10,8 @@ from core.exceptions import ApplicationError
 from referral.codes import channel_code_normalize, code_normalize, scene_for_user, share_url_for
 from referral.models import (
     Channel,
+    Commission,
+    CommissionRule,
     MilestoneAward,
     PosterTemplate,
     Referral,
@@ -156,3 +159,31 @@ def channels_with_counts() -> QuerySet[Channel]:
         signup_count=Count("profiles", distinct=True),
         verified_count=Count("profiles", filter=Q(profiles__user__phone_verified=True), distinct=True),
     )
+
+
+def commission_rule_current(*, at=None) -> CommissionRule | None:
+    """The commission rule that applies to a redemption at `at`: the newest active one in its window."""
+    at = at or now()
+    rules = CommissionRule.objects.filter(is_active=True).filter(
+        Q(starts_at__isnull=True) | Q(starts_at__lte=at), Q(ends_at__isnull=True) | Q(ends_at__gt=at)
+    )
+    return rules.order_by("-pk").first()
+
+
+def referral_inviter_id(*, invitee_id: int) -> int | None:
+    """Who invited `invitee_id`, read without a lock: a binding is made once, at registration, for good."""
+    return Referral.objects.filter(invitee_id=invitee_id).values_list("inviter_id", flat=True).first()
+
+
+def commission_may_apply(*, invitee_id: int, order_id: int | None = None) -> bool:
+    """Whether an order of `invitee_id` may have a commission to decide or settle, read without
+    locks so that most orders (nobody invited the buyer, no rule) queue nothing: the order already
+    has one, or a rule is active and someone invited the buyer."""
+    if order_id is not None and Commission.objects.filter(order=order_id).exists():
+        return True
+    return commission_rule_current() is not None and referral_inviter_id(invitee_id=invitee_id) is not None
+
+
+def referral_commissions(*, user) -> QuerySet[Commission]:
+    """The commissions `user` earned as an inviter, newest first."""
+    return Commission.objects.filter(inviter=user).select_related("invitee").order_by("-created_at", "-id")

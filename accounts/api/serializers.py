@@ -52,11 +52,43 @@ class MeOutput(serializers.Serializer):
     level = serializers.CharField(allow_null=True, help_text=_("Membership level name, or null."))
     referral_code = serializers.CharField(help_text=_("The user's own referral code."))
     invited_by = InvitedByOutput(allow_null=True, help_text=_("Who invited the user, or null."))
+    birthday = serializers.DateField(allow_null=True, help_text=_("The birthday the member gave, or null."))
+    gender = serializers.ChoiceField(
+        choices=["", "male", "female"], help_text=_("male, female, or empty when not given.")
+    )
+    city = serializers.CharField(allow_blank=True, help_text=_("The city the member gave, or empty."))
+
+
+class PrivilegeOutput(serializers.Serializer):
+    code = serializers.CharField(
+        help_text=_("mall_discount, extra_makeups, extra_lottery_draws, exclusive_products or birthday_gift")
+    )
+    title = serializers.CharField(help_text=_("What it gives, in the member's language."))
+
+
+class MeLevelOutput(serializers.Serializer):
+    level = serializers.CharField(allow_null=True, help_text=_("Membership level name, or null."))
+    growth = serializers.IntegerField(help_text=_("Growth value."))
+    next_level = serializers.CharField(allow_null=True, help_text=_("The next level's name, or null at the top."))
+    to_next = serializers.IntegerField(
+        allow_null=True, help_text=_("Growth still needed for the next level, or null at the top.")
+    )
+    privileges = PrivilegeOutput(many=True, help_text=_("What the current level gives."))
 
 
 class MeUpdateInput(serializers.Serializer):
     nickname = StrictCharField(max_length=64, required=False, allow_blank=False)
     avatar_url = OptionalUrlField(max_length=500, required=False)
+    birthday = serializers.DateField(
+        required=False,
+        allow_null=True,
+        input_formats=["iso-8601"],
+        help_text=_("YYYY-MM-DD, from 1900-01-01 to today; null clears it."),
+    )
+    gender = serializers.ChoiceField(
+        choices=["", "male", "female"], required=False, help_text=_("male, female, or empty to clear it.")
+    )
+    city = StrictCharField(max_length=64, required=False, allow_blank=True, help_text=_("Trimmed; empty clears it."))
 
 
 class PhoneInput(serializers.Serializer):
@@ -82,6 +114,9 @@ class ExportProfileOutput(serializers.Serializer):
     level = serializers.CharField(allow_null=True)
     referral_code = serializers.CharField()
     channel = serializers.CharField(allow_null=True, help_text=_("The channel the member arrived through."))
+    birthday = serializers.DateField(allow_null=True)
+    gender = serializers.CharField(allow_blank=True, help_text=_("male, female, or empty when not given."))
+    city = serializers.CharField(allow_blank=True)
 
 
 class ExportPointsEntryOutput(serializers.Serializer):
@@ -188,3 +223,9 @@ class MeExportOutput(serializers.Serializer):
     challenge_entries = ExportChallengeEntryOutput(many=True)
     checkins = ExportCheckinOutput(many=True)
     referrals = ExportReferralsOutput()
+
+
+class MemberCodeOutput(serializers.Serializer):
+    code = serializers.CharField(help_text=_("Digits staff scan or type at the front desk."))
+    qr = serializers.CharField(help_text=_("A PNG QR of the code, as a data URL."))
+    expires_at = serializers.DateTimeField(help_text=_("After this the code is refused: fetch a new one before."))

@@ -10,12 +10,16 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.api import errors as e
 from accounts.api import serializers as s
-from accounts.selectors import user_export, user_ping, user_profile
+from accounts.selectors import user_export, user_level, user_ping, user_profile
 from accounts.services import user_delete, user_login_wechat, user_set_avatar, user_update_profile, user_verify_phone
 from core.api.fields import StrictCharField
 from core.api.schema import NO_ACTIVE_ACCOUNT, TOKEN_NOT_VALID
 from core.exceptions import ApplicationError
+from core.http import client_address
+from core.member_codes import member_code_issue
 from core.tokens import refresh_token_rotate
+from mall.services import staff_may_log_in
+from referral.services import referral_sharer_seen
 
 
 def token_pair(user) -> dict:
@@ -44,6 +48,7 @@ class WeChatLoginApi(APIView):
         data = s.WeChatLoginInput(data=request.data)
         data.is_valid(raise_exception=True)
         user, is_new = user_login_wechat(**data.validated_data)
+        referral_sharer_seen(user_id=user.pk, client=client_address(request))  # see docs/points.md
         body = {**token_pair(user), "user": {**user_profile(user=user), "is_new": is_new}}
         return Response(s.WeChatLoginOutput(body, context={"request": request}).data)
 
@@ -82,8 +87,8 @@ class StaffLoginApi(APIView):
 
     @extend_schema(
         summary="Staff log in (public)",
-        description="Tokens for a staff account's username and password (the store staff's voucher "
-        "scanner). Members log in with WeChat instead.",
+        description="Tokens for a staff account's username and password: operators, and store staff "
+        "(门店核销员) for the desk's voucher scanner and visits. Members log in with WeChat instead.",
         request=s.StaffLoginInput,
         responses={200: s.TokenPairOutput},
         auth=[],
@@ -92,7 +97,7 @@ class StaffLoginApi(APIView):
         data = s.StaffLoginInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(request, **data.validated_data)
-        if user is None or not user.is_staff:
+        if user is None or not staff_may_log_in(user):
             raise ApplicationError("invalid_credentials", _("Wrong username or password."), 401)
         return Response(s.TokenPairOutput(token_pair(user)).data)
 
@@ -110,13 +115,41 @@ class MePingApi(APIView):
         return Response(s.MePingOutput(user_ping(user_id=request.user.pk)).data)
 
 
+class MeLevelApi(APIView):
+    @extend_schema(
+        summary="My level and privileges",
+        description="The caller's membership level (null below the lowest), growth value, the next level "
+        "and the growth still needed for it (both null at the top), and the privileges of the current "
+        "level as `{code, title}`: `mall_discount`, `extra_makeups`, `extra_lottery_draws`, "
+        "`exclusive_products`, `birthday_gift` (docs/membership.md). Titles are in the request's language.",
+        responses={200: s.MeLevelOutput},
+    )
+    def get(self, request):
+        return Response(s.MeLevelOutput(user_level(user=request.user)).data)
+
+
+class MeMemberCodeApi(APIView):
+    @extend_schema(
+        summary="My member code (会员码)",
+        description="A short-lived code, with its QR, that store staff scan at the front desk to record a "
+        "visit (`POST staff/visits`). It changes every minute and is refused after `expires_at`: show it "
+        "on screen and fetch a new one before then. Never cached.",
+        responses={200: s.MemberCodeOutput},
+    )
+    def get(self, request):
+        response = Response(s.MemberCodeOutput(member_code_issue(request.user)).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
 class MeApi(APIView):
     error_codes = {"delete": [e.STAFF_ACCOUNT]}
 
     @extend_schema(
         summary="My profile",
         description="The caller's profile: nickname, avatar, whether a phone is verified (the number "
-        "itself is never shown), points balance, growth, level, referral code and who invited them.",
+        "itself is never shown), points balance, growth, level, referral code, who invited them, and "
+        "the profile facts they gave (`birthday` or null, `gender` and `city` or empty).",
         responses={200: s.MeOutput},
     )
     def get(self, request):
@@ -124,8 +157,11 @@ class MeApi(APIView):
 
     @extend_schema(
         summary="Edit my profile",
-        description="Changes `nickname` and/or `avatar_url` (an empty `avatar_url` clears it); the "
-        "fields not sent stay as they are. Answers the profile as GET does.",
+        description="Changes `nickname`, `avatar_url` (empty clears it) and the optional profile facts: "
+        "`birthday` (YYYY-MM-DD from 1900-01-01 to today; null clears it), `gender` (`male`, `female`, "
+        "empty clears it) and `city` (trimmed, at most 64 characters; empty clears it). The fields not "
+        "sent stay as they are; a wrong value is 400 `invalid` with `fields` naming it. Answers the "
+        "profile as GET does.",
         request=s.MeUpdateInput,
         responses={200: s.MeOutput},
     )

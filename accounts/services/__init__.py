@@ -1,10 +1,12 @@
 """Every write of the member's journey, one module per subject:
 
 - members: WeChat login and registration, phone verification, profile and avatar
+- birthdays: the nightly birthday gift (the members whose birthday is today)
 - deletion: a member deleting their account (anonymised, settled, tokens revoked), and the
   nightly sweep of points that reach a deleted account afterwards
 """
 
+from accounts.services.birthdays import birthday_gifts_run, birthday_members
 from accounts.services.deletion import accounts_deleted_sweep, phone_digest, user_delete
 from accounts.services.members import (
     AVATAR_FORMATS,
@@ -23,6 +25,8 @@ __all__ = [
     "AVATAR_FORMATS",
     "AVATAR_STORED_SIZE",
     "accounts_deleted_sweep",
+    "birthday_gifts_run",
+    "birthday_members",
     "phone_digest",
     "user_delete",
     "user_login_wechat",

@@ -21,7 +21,8 @@ whole balance is forfeited to the `expired` sink in one ledger transaction, so t
 balanced and every wallet's lots still hold its balance.
 
 What it anonymises: nickname (a fixed label), avatar (file deleted), phone, openid and unionid
-(so the WeChat account can register anew), username, names and e-mail, delivery addresses, check-in
+(so the WeChat account can register anew), username, names and e-mail, birthday, gender and
+city, delivery addresses, check-in
 notes and photos, stored posters. Verified numbers become keyed digests (the referral rules still
 see that a number was used once). Kept, pointing at the anonymised user: ledger, orders, referral
 rows and rewards, check-ins, events: the other members' history and the books need them.
@@ -52,6 +53,7 @@ from core.faces import user_faces_forget
 from core.locks import lock_members, lock_shared, retry_on_conflict
 from core.models import User, VerifiedPhone
 from mall.models import Coupon, Order, Product
+from mall.services.commissions import order_commission_void
 from mall.services.orders import order_sink
 from points.models import Account, Transaction
 from points.services.ledger import (
@@ -233,6 +235,10 @@ def _settle(user) -> dict[str, int]:
             elif any(c.status == Coupon.Status.UNUSED for c in coupons) or not coupons:
                 refunded.append(order)
 
+    # Their inviter's held commissions on the orders refunded here are void (level 2, as a cancel does).
+    for order in refunded:
+        order_commission_void(order=order)
+
     # 3. Every account any posting below touches, in one go (ascending ids).
     wallet, expired = account_for_user(user), account_expired()
     escrows = {group.pk: account_escrow(group.pk) for group in groups}
@@ -327,6 +333,7 @@ def _anonymise_user(user: User) -> list[str]:
     user.phone, user.phone_verified = "", False
     user.unionid = ""  # indexed, not unique: cleared here; the openid goes in _identifiers_release
     user.first_name = user.last_name = user.email = ""
+    user.birthday, user.gender, user.city = None, "", ""  # the profile facts the member gave
     user.is_active = False
     user.last_login = None
     user.set_unusable_password()
@@ -342,6 +349,9 @@ def _anonymise_user(user: User) -> list[str]:
             "first_name",
             "last_name",
             "email",
+            "birthday",
+            "gender",
+            "city",
             "is_active",
             "last_login",
             "password",

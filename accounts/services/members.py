@@ -1,5 +1,6 @@
 """Writes on users: WeChat login and registration, phone verification, profile and avatar."""
 
+import datetime as dt
 import io
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from PIL import Image, UnidentifiedImageError
 
 from accounts.models import AccountDeletion
 from accounts.services.deletion import phone_digest, wechat_digest
+from core.clock import local_today
 from core.exceptions import ApplicationError
 from core.faces import user_faces_forget
 from core.locks import lock_members, retry_on_conflict
@@ -23,6 +25,8 @@ from referral.models import ReferralProfile
 from referral.services import referral_bind_new_user, referral_profile_ensure, referral_trigger
 
 AVATAR_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+BIRTHDAY_EARLIEST = dt.date(1900, 1, 1)
+CITY_MAX_LENGTH = 64
 AVATAR_STORED_SIZE = 512
 
 
@@ -148,7 +152,22 @@ def user_phone_set(*, user: User, number: str) -> User:
     return user
 
 
-def user_update_profile(*, user: User, nickname: str | None = None, avatar_url: str | None = None) -> User:
+_UNSET = object()
+
+
+def user_update_profile(
+    *,
+    user: User,
+    nickname: str | None = None,
+    avatar_url: str | None = None,
+    birthday=_UNSET,
+    gender: str | None = None,
+    city: str | None = None,
+) -> User:
+    """The fields given change, the others stay. The profile facts (birthday, gender, city) are
+    optional: a null birthday or an empty gender or city clears it. A birthday is a date from
+    1900-01-01 to today (the site's local day); a gender is one of core.User.Gender; a city is
+    trimmed, at most 64 characters. Anything else: 400 `invalid` on the field."""
     fields = []
     if nickname is not None:
         user.nickname = nickname.strip()
@@ -156,12 +175,40 @@ def user_update_profile(*, user: User, nickname: str | None = None, avatar_url: 
     if avatar_url is not None:
         user.avatar_url = avatar_url
         fields.append("avatar_url")
+    if birthday is not _UNSET:
+        user.birthday = _valid_birthday(birthday)
+        fields.append("birthday")
+    if gender is not None:
+        if gender not in User.Gender.values:
+            raise _invalid_field("gender", _("Choose male, female or nothing."))
+        user.gender = gender
+        fields.append("gender")
+    if city is not None:
+        city = city.strip()
+        if len(city) > CITY_MAX_LENGTH:
+            raise _invalid_field("city", _("A city has at most 64 characters."))
+        user.city = city
+        fields.append("city")
     if fields:
         with transaction.atomic():
             user.save(update_fields=fields)
             user_faces_forget(user_ids=[user.pk])
             _profile_completed_check(user=user)
     return user
+
+
+def _invalid_field(name: str, message: str) -> ApplicationError:
+    return ApplicationError("invalid", _("The request has invalid fields."), 400, fields={name: [message]})
+
+
+def _valid_birthday(value) -> dt.date | None:
+    if value is None:
+        return None
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise _invalid_field("birthday", _("Enter a birthday between 1900-01-01 and today."))
+    if not BIRTHDAY_EARLIEST <= value <= local_today():
+        raise _invalid_field("birthday", _("Enter a birthday between 1900-01-01 and today."))
+    return value
 
 
 def _profile_completed_check(*, user: User) -> None:

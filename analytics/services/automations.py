@@ -1,4 +1,5 @@
-"""Automations: rules that grant points or a voucher to a segment or stage, once per period each."""
+"""Automations: rules that grant points or a voucher, or send a subscribe message, to a segment,
+a stage or tagged members, once per period each."""
 
 import datetime as dt
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from analytics.models import AutomationGrant, AutomationRule, UserSegment
 from core.clock import local_today
 from core.exceptions import ApplicationError
+from core.tags import tagged
 
 PERIOD_EPOCH = dt.date(2000, 1, 1)
 
@@ -22,12 +24,22 @@ def automation_period(*, rule: AutomationRule, on: dt.date) -> int:
 
 
 def automation_targets(*, rule: AutomationRule, on: dt.date | None = None):
-    """Users the rule would reach now: in its segment or stage, not yet reached in this period."""
+    """Users the rule would reach now: in its segment or stage and carrying one of its target tags
+    (either alone, or both), not yet reached in this period. Members are those the nightly run
+    segmented. A rule with no target at all reaches nobody."""
     on = on or local_today()
     period = automation_period(rule=rule, on=on)
-    target = Q(segment=rule.segment) if rule.segment else Q(stage=rule.stage)
+    tag_ids = list(rule.tags.values_list("pk", flat=True)) if rule.pk else []
+    if rule.segment:
+        target = Q(segment=rule.segment)
+    elif rule.stage:
+        target = Q(stage=rule.stage)
+    elif tag_ids:
+        target = Q()
+    else:
+        return UserSegment.objects.none()
     reached = AutomationGrant.objects.filter(rule=rule, period=period, user_id=OuterRef("user_id"))
-    users = UserSegment.objects.filter(target, user__is_active=True).filter(~Exists(reached))
+    users = UserSegment.objects.filter(target, tagged(tag_ids), user__is_active=True).filter(~Exists(reached))
     if rule.action == AutomationRule.Action.MESSAGE:
         users = users.filter(user__openid__isnull=False)
     return users.select_related("user").order_by("user_id")

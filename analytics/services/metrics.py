@@ -29,6 +29,7 @@ ACTIVE_KINDS = (
     "drew",
     "packet_opened",
     "quizzed",
+    "visited",
 )
 # Activation: the first sign-in, challenge join or check-in within ACTIVATION_DAYS of registering.
 ACTIVATION_KINDS = ("signed_in", "joined", "checked_in")
@@ -128,10 +129,15 @@ def day_figures(day: dt.date, *, complete_until: dt.date) -> list[tuple[str, str
     # invitees who activated within ACTIVATION_DAYS of being invited = converted invitees / MAU.
     invites = Referral.objects.filter(_in(day, field_name="created_at"))
     rows.append(("invites", "", "", invites.count()))
-    # The plays: lottery draws and prizes won, red packets opened, daily quizzes answered.
+    # The plays: lottery draws and prizes won, red packets opened, daily quizzes answered, store visits.
     from campaigns.lottery.models import LotteryDraw
 
-    for metric, kind in (("draws", "drew"), ("packets_opened", "packet_opened"), ("quizzes", "quizzed")):
+    for metric, kind in (
+        ("draws", "drew"),
+        ("packets_opened", "packet_opened"),
+        ("quizzes", "quizzed"),
+        ("store_visits", "visited"),
+    ):
         rows.append((metric, "", "", Event.objects.filter(_in(day), kind=kind).count()))
     won = LotteryDraw.objects.filter(_in(day, field_name="created_at")).exclude(prize_kind="none")
     rows.append(("prizes_won", "", "", won.count()))

@@ -42,6 +42,7 @@ from mall.services import (
     out_of_stock,
     product_level_check,
     product_limit_check,
+    product_tag_check,
 )
 from points.models import Transaction
 from points.services.ledger import account_for_user, account_issuance, ledger_lock, ledger_post
@@ -115,6 +116,7 @@ def _reserve_reward(*, task: AssistTask, product: Product) -> Order:
     user = task.user
     product_limit_check(user=user, product=product, quantity=1)
     product_level_check(user=user, level=product.level_required)
+    product_tag_check(user=user, product=product)
     if product.stock is not None:
         taken = Product.objects.filter(pk=product.pk, stock__gte=1).update(stock=F("stock") - 1)
         if taken != 1:

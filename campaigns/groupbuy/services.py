@@ -38,6 +38,7 @@ from mall.services import (
     product_level_check,
     product_limit_check,
     product_on_sale,
+    product_tag_check,
 )
 from points.models import Transaction
 from points.services.ledger import account_escrow, account_for_user, account_sink, ledger_lock, ledger_post
@@ -72,6 +73,7 @@ def _add_member(*, group: GroupBuyGroup, user, product: Product) -> GroupBuyMemb
     escrow and the stock for one member."""
     product_limit_check(user=user, product=product, quantity=1)
     product_level_check(user=user, level=product.level_required)
+    product_tag_check(user=user, product=product)
     if product.stock is not None and product.stock < 1:
         raise out_of_stock()
     try:

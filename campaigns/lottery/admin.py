@@ -95,6 +95,7 @@ class LotteryAdmin(admin.ModelAdmin):
     search_fields = ("title",)
     inlines = [LotteryPrizeInline]
     readonly_fields = ("odds_now",)
+    filter_horizontal = ("tags",)
     fields = (
         "title",
         "kind",
@@ -104,6 +105,7 @@ class LotteryAdmin(admin.ModelAdmin):
         "extra_draws_per_task",
         "extra_draws_per_invite",
         "daily_limit",
+        "tags",
         "is_active",
         "starts_at",
         "ends_at",

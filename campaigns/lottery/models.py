@@ -43,6 +43,16 @@ class Lottery(ConstraintErrorsOnFields, models.Model):
     daily_limit = models.PositiveSmallIntegerField(
         _("draws per user per day"), default=3, help_text=_("All draws of a day, free, earned and paid.")
     )
+    tags = models.ManyToManyField(
+        "core.Tag",
+        verbose_name=_("tags required"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Only members carrying at least one of these tags see it and may draw (empty: everyone). "
+            "Members without them do not see it in the list."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     starts_at = models.DateTimeField(_("open from"), null=True, blank=True)
     ends_at = models.DateTimeField(_("open until"), null=True, blank=True)

@@ -9,16 +9,20 @@ from django.utils.translation import gettext as _
 
 from campaigns.lottery.models import Lottery, LotteryDraw, LotteryPrize
 from core.clock import local_midnight, local_today, now
+from core.tags import offered_to
 from points.models import Signin, TaskCompletion
+from points.selectors import member_level
 from referral.models import Referral
 
 
-def lotteries_open() -> QuerySet[Lottery]:
-    """Lotteries a user may draw in now, with their prizes (and the prizes' products) in order."""
+def lotteries_open(*, user=None) -> QuerySet[Lottery]:
+    """Lotteries `user` may draw in now, with their prizes (and the prizes' products) in order. A
+    lottery kept for tags is listed only to members carrying one of them (docs/tags.md)."""
     moment = now()
     return (
         Lottery.objects.filter(is_active=True)
         .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=moment), Q(ends_at__isnull=True) | Q(ends_at__gt=moment))
+        .filter(offered_to(user, through=Lottery.tags.through, owner_field="lottery_id"))
         .prefetch_related("prizes__product")
         .order_by("sort_order", "id")
     )
@@ -129,12 +133,23 @@ def lottery_extra_draws_earned(*, lottery: Lottery, user, day: dt.date) -> int:
     return extra
 
 
+def lottery_level_draws(*, user) -> int:
+    """The extra free draws a day of the member's level (a privilege: docs/membership.md), in
+    every lottery; the lottery's daily limit still caps all draws."""
+    level = member_level(user=user)
+    return level.extra_lottery_draws_per_day if level is not None else 0
+
+
 def lottery_allowance(*, lottery: Lottery, user, day: dt.date | None = None) -> Allowance:
     day = day or local_today()
     counts = LotteryDraw.objects.filter(lottery=lottery, user=user, local_date=day).aggregate(
         drawn=Count("id"), free=Count("id", filter=Q(free=True))
     )
-    free = lottery.free_draws_per_day + lottery_extra_draws_earned(lottery=lottery, user=user, day=day)
+    free = (
+        lottery.free_draws_per_day
+        + lottery_level_draws(user=user)
+        + lottery_extra_draws_earned(lottery=lottery, user=user, day=day)
+    )
     free_left = max(0, free - counts["free"])
     left = max(0, lottery.daily_limit - counts["drawn"])
     if lottery.cost == 0:

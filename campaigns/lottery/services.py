@@ -26,6 +26,7 @@ from campaigns.lottery.selectors import lottery_allowance, lottery_odds, lottery
 from core.clock import local_today, window_open
 from core.exceptions import ApplicationError
 from core.locks import lock_members, retry_on_conflict
+from core.tags import user_has_any_tag
 from events.services import event_record
 from mall.services import order_place
 from points.models import Transaction
@@ -50,6 +51,17 @@ def lottery_closed() -> ApplicationError:
 
 def no_draws_left() -> ApplicationError:
     return ApplicationError("no_draws_left", _("You have no draws left today."), 409)
+
+
+def lottery_tag_required() -> ApplicationError:
+    return ApplicationError("tag_required", _("This lottery is for selected members only."), 403)
+
+
+def lottery_tag_check(*, user, lottery: Lottery) -> None:
+    """Refuse a lottery kept for tagged members (core.tags) to a member carrying none of its tags."""
+    required = list(lottery.tags.values_list("pk", flat=True))
+    if required and not user_has_any_tag(user, required):
+        raise lottery_tag_required()
 
 
 def lottery_roll(odds: dict, roll: int) -> int | None:
@@ -96,6 +108,7 @@ def lottery_draw(*, user, lottery_id: int, idempotency_key: str = "") -> tuple[L
                 return existing, False
         if not window_open(active=lottery.is_active, starts_at=lottery.starts_at, ends_at=lottery.ends_at):
             raise lottery_closed()
+        lottery_tag_check(user=user, lottery=lottery)
         today = local_today()
         allowance = lottery_allowance(lottery=lottery, user=user, day=today)
         if allowance.left <= 0:

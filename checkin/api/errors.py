@@ -60,3 +60,18 @@ UNKNOWN_TEMPLATE = ErrorCode(
     "No active challenge, nor one with a round still open, sends this template.",
     "No challenge sends this template.",
 )
+VISIT_REQUIRED = ErrorCode(
+    "visit_required",
+    409,
+    "The challenge is checked in by visits: staff scan the member code at the store (`POST staff/visits`).",
+    "This challenge is checked in at the store: show your member code at the desk.",
+)
+VISIT_PERMISSION_DENIED = ErrorCode(
+    "permission_denied", 403, "The caller is not store staff (nor a superuser).", "Only store staff may record visits."
+)
+MEMBER_CODE_INVALID = ErrorCode(
+    "member_code_invalid",
+    404,
+    "The code is malformed, made up, expired (older than two periods) or of a deactivated account.",
+    "This member code is not valid or has expired: ask the member to refresh it.",
+)

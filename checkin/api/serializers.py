@@ -1,8 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from checkin.models import Challenge
 from checkin.services.leaderboards import BOARDS
 from core.api.fields import AbsoluteUrlField, HourMinuteField, QueryInput, StrictCharField, absolute_url
+from core.privacy import masked_phone
 
 # -- input --------------------------------------------------------------------------------------
 
@@ -80,6 +82,11 @@ class ChallengeOutput(serializers.Serializer):
     title = serializers.CharField(source="challenge.title")
     cover_url = AbsoluteUrlField(source="challenge.cover_url")
     kind = serializers.CharField(source="challenge.kind")
+    checkin_by = serializers.ChoiceField(
+        source="challenge.checkin_by",
+        choices=Challenge.CheckinBy.choices,
+        help_text=_("`visit`: checked in at the store's desk by a scan of the member code, not in the app."),
+    )
     timezone = serializers.CharField(source="challenge.timezone")
     day_cutoff = HourMinuteField(source="challenge.day_cutoff")
     window_start = HourMinuteField(source="challenge.window_start")
@@ -214,3 +221,59 @@ class MyChallengeEntryOutput(serializers.Serializer):
 class ChallengeSubscribeOutput(serializers.Serializer):
     template_id = serializers.CharField()
     credits = serializers.IntegerField()
+
+
+class VisitInput(serializers.Serializer):
+    code = StrictCharField(max_length=64, help_text=_("The member code, scanned or typed."))
+    store = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text=_("The store where the visit happens; default: the staff member's first store."),
+    )
+
+
+class VisitMemberOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    nickname = serializers.CharField()
+    phone = serializers.SerializerMethodField(help_text=_("The verified phone, masked; empty when none."))
+
+    def get_phone(self, member) -> str:
+        return masked_phone(member)
+
+
+class VisitOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    store = serializers.CharField(source="store.name")
+    date = serializers.DateField(source="local_date")
+    recorded_at = serializers.DateTimeField(source="created_at")
+
+
+class VisitChallengeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class VisitCheckinOutput(serializers.Serializer):
+    challenge = VisitChallengeOutput()
+    status = serializers.CharField(
+        help_text=_(
+            "`checked_in`, `already_checked_in`, or why the visit did not count: `checkin_window_closed`, "
+            "`not_enrolled`."
+        )
+    )
+    detail = serializers.CharField()
+    checkins = serializers.IntegerField(
+        allow_null=True, help_text=_("The member's check-ins in the round so far; null when the visit did not count.")
+    )
+    required = serializers.IntegerField(
+        allow_null=True, help_text=_("Check-ins the round requires; null when the visit did not count.")
+    )
+
+
+class VisitRecordedOutput(serializers.Serializer):
+    member = VisitMemberOutput()
+    visit = VisitOutput()
+    repeat = serializers.BooleanField(help_text=_("The member's visit today was already recorded."))
+    checkins = VisitCheckinOutput(many=True, source="results")

@@ -16,4 +16,5 @@ urlpatterns = [
     ),
     path("challenges/<int:challenge_id>/rounds", views.ChallengeRoundsApi.as_view(), name="challenge-rounds"),
     path("me/entries", views.MyEntriesApi.as_view(), name="me-entries"),
+    path("staff/visits", views.StaffVisitApi.as_view(), name="staff-visits"),
 ]

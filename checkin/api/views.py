@@ -14,7 +14,9 @@ from checkin.services import (
     checkin_makeup,
     leaderboard_read,
     subscribe_credit_add,
+    visit_record,
 )
+from mall.api.errors import NO_STORE, NOT_YOUR_STORE, STORE_REQUIRED
 from points.api.errors import INSUFFICIENT_POINTS
 
 
@@ -71,14 +73,15 @@ class ChallengeJoinApi(APIView):
 
 class ChallengeCheckinApi(APIView):
     throttle_scope = "checkin"
-    error_codes = [e.CHECKIN_WINDOW_CLOSED, e.NOT_ENROLLED]
+    error_codes = [e.CHECKIN_WINDOW_CLOSED, e.NOT_ENROLLED, e.VISIT_REQUIRED]
 
     @extend_schema(
         summary="Check in today",
         description="Checks the caller in for today (the challenge's local day), inside the daily window, "
         "with an optional `note` and `image_url`. Answers 201 with a new check-in; a repeat the same "
         "day answers 200 with the same check-in (never a second one, never an error), so a double tap "
-        "is harmless.",
+        "is harmless. A challenge with `checkin_by: visit` answers 409 `visit_required`: its check-in is "
+        "a visit that staff record at the store.",
         request=s.ChallengeCheckinInput,
         responses={201: s.ChallengeCheckinOutput, 200: s.ChallengeCheckinOutput},
     )
@@ -191,3 +194,29 @@ class ChallengeSubscribeApi(APIView):
         data.is_valid(raise_exception=True)
         credit = subscribe_credit_add(user=request.user, **data.validated_data)
         return Response(s.ChallengeSubscribeOutput(credit).data)
+
+
+class StaffVisitApi(APIView):
+    """Store staff record a member's visit (到店打卡) by the member code they scanned."""
+
+    throttle_scope = "write"
+    error_codes = [e.VISIT_PERMISSION_DENIED, NO_STORE, NOT_YOUR_STORE, STORE_REQUIRED, e.MEMBER_CODE_INVALID]
+
+    @extend_schema(
+        summary="Record a visit (staff)",
+        description="Store staff scan (or type) the member code the member shows (`GET me/member-code`), at a "
+        "store they are on: the one in `store`, else their first. The visit is recorded once a day per member "
+        "and counts as today's check-in of each attendance challenge (`checkin_by: visit`) the member is in; "
+        "`checkins` says, per challenge, whether it counted and the member's count in the round. A second scan "
+        "the same day answers 200 with `repeat: true` and checks in only a challenge joined since. "
+        "`invalid` also covers a `store` that does not exist or is closed.",
+        request=s.VisitInput,
+        responses={200: s.VisitRecordedOutput},
+    )
+    def post(self, request):
+        data = s.VisitInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        recorded = visit_record(
+            code=data.validated_data["code"], staff=request.user, store_id=data.validated_data["store"]
+        )
+        return Response(s.VisitRecordedOutput(recorded).data)

@@ -5,8 +5,10 @@ from checkin.services.checkins import challenge_join, checkin_create, checkin_ma
 from checkin.services.leaderboards import leaderboard_read, leaderboards_rebuild
 from checkin.services.reminders import reminders_send, subscribe_credit_add
 from checkin.services.settlement import round_cancel, round_settle, rounds_settle_due, settlement_preview
+from checkin.services.visits import VisitRecorded, visit_record
 
 __all__ = [
+    "VisitRecorded",
     "challenge_join",
     "checkin_create",
     "checkin_makeup",
@@ -19,4 +21,5 @@ __all__ = [
     "rounds_settle_due",
     "settlement_preview",
     "subscribe_credit_add",
+    "visit_record",
 ]

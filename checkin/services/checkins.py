@@ -23,6 +23,7 @@ from checkin.services.leaderboards import (
     board_push_checkin,
     standing_update_streak,
 )
+from checkin.services.makeup_cards import makeup_limit_for
 from core.clock import now
 from core.db import fetch_prepared
 from core.exceptions import ApplicationError
@@ -342,18 +343,8 @@ def _checkin_write_portable(*, user, challenge, day, at, note, image_url) -> _Wr
     return _Written(entry_id, checkin, standing)
 
 
-def checkin_create(*, user, challenge: Challenge, note: str = "", image_url: str = "") -> tuple[CheckIn, bool]:
-    """Check in for today's business day. Returns (check-in, created).
-
-    A repeat returns the existing check-in (created False) and never makes a second row, however
-    many requests race: the unique (entry, day) constraint decides. Errors: 409
-    checkin_window_closed outside the window or once the round's settlement has begun, 404
-    not_enrolled without an entry for today.
-    """
-    from points.services.tasks import task_complete_by_server, task_pending
-    from referral.services import referral_rewards_pending, referral_trigger
-
-    at = now()
+def checkin_window_check(challenge: Challenge, at: dt.datetime) -> dt.date:
+    """The business day a check-in at `at` counts for; 409 checkin_window_closed outside its window."""
     day = challenge_today(challenge, at)
     opens, closes = challenge_window(challenge, day)
     if not opens <= at < closes:
@@ -363,28 +354,70 @@ def checkin_create(*, user, challenge: Challenge, note: str = "", image_url: str
             % {"start": challenge.window_start.strftime("%H:%M"), "end": challenge.window_end.strftime("%H:%M")},
             409,
         )
-    # The first-check-in task and referral rules, read without locks: nearly every check-in has
-    # neither left to do, and then the check-in is its one statement, committed on its own.
-    rewards_due = task_pending(user=user, code="first_checkin") or referral_rewards_pending(
-        user=user, trigger="first_checkin"
-    )
+    return day
+
+
+def checkin_count(*, user, challenge: Challenge, day: dt.date, at: dt.datetime, note: str = "", image_url: str = ""):
+    """Write the check-in of `day` (already checked against the window) with its count, streak
+    and event, and push it to the boards after commit. Returns (check-in, created); a repeat
+    returns the day's existing check-in. No rewards and no member lock: the caller's (the app's
+    check-in, or a visit at the desk) decide. Errors: 404 not_enrolled, 409 checkin_window_closed
+    once the round's settlement has begun."""
+    written = _checkin_write(user=user, challenge=challenge, day=day, at=at, note=note, image_url=image_url)
+    if written is None:
+        not_enrolled = ApplicationError("not_enrolled", _("You are not enrolled in today's round."), 404)
+        raise _no_open_entry(user=user, challenge=challenge, day=day, not_enrolled=not_enrolled)
+    if written.checkin is None:
+        # A repeat, or another request for the same day won the race: answer with its check-in.
+        return CheckIn.objects.get(entry_id=written.entry_id, local_date=day), False
+    checkin, standing = written.checkin, written.standing
+    transaction.on_commit(lambda: board_push_checkin(checkin=checkin, challenge=challenge, standing=standing))
+    return checkin, True
+
+
+def checkin_rewards_due(*, user) -> bool:
+    """Whether a check-in may still earn the user a one-off reward (the first-check-in task, a
+    referral rule), read without locks: nearly every check-in has none left."""
+    from points.services.tasks import task_pending
+    from referral.services import referral_rewards_pending
+
+    return task_pending(user=user, code="first_checkin") or referral_rewards_pending(user=user, trigger="first_checkin")
+
+
+def checkin_rewards(*, user) -> None:
+    """The one-off rewards of a check-in, under the member's lock (taken by the caller); each
+    checks again under its locks and rewards once. The referral first, naming the task's
+    accounts, so every account is locked in one go."""
+    from points.services.tasks import task_complete_by_server
+    from referral.services import referral_trigger
+
+    referral_trigger(user=user, trigger="first_checkin", also_lock=(account_issuance(), account_for_user(user)))
+    task_complete_by_server(user=user, code="first_checkin")
+
+
+def checkin_create(*, user, challenge: Challenge, note: str = "", image_url: str = "") -> tuple[CheckIn, bool]:
+    """Check in from the app for today's business day. Returns (check-in, created).
+
+    A repeat returns the existing check-in (created False) and never makes a second row, however
+    many requests race: the unique (entry, day) constraint decides. Errors: 409 visit_required
+    for a challenge checked in by visits at the desk, 409 checkin_window_closed outside the window
+    or once the round's settlement has begun, 404 not_enrolled without an entry for today.
+    """
+    if challenge.checkin_by == Challenge.CheckinBy.VISIT:
+        raise ApplicationError(
+            "visit_required", _("This challenge is checked in at the store: show your member code at the desk."), 409
+        )
+    at = now()
+    day = checkin_window_check(challenge, at)
+    rewards_due = checkin_rewards_due(user=user)
+    # Without a reward left to give, the check-in is its one statement, committed on its own.
     with transaction.atomic() if rewards_due else nullcontext():
         if rewards_due:
             lock_members(user)  # the lock order's first lock, for the rewards' per-user checks
-        written = _checkin_write(user=user, challenge=challenge, day=day, at=at, note=note, image_url=image_url)
-        if written is None:
-            not_enrolled = ApplicationError("not_enrolled", _("You are not enrolled in today's round."), 404)
-            raise _no_open_entry(user=user, challenge=challenge, day=day, not_enrolled=not_enrolled)
-        if written.checkin is None:
-            # A repeat, or another request for the same day won the race: answer with its check-in.
-            return CheckIn.objects.get(entry_id=written.entry_id, local_date=day), False
-        if rewards_due:  # each checks again under its locks, and rewards once
-            # The referral first, naming the task's accounts: every account locked in one go.
-            referral_trigger(user=user, trigger="first_checkin", also_lock=(account_issuance(), account_for_user(user)))
-            task_complete_by_server(user=user, code="first_checkin")
-        checkin, standing = written.checkin, written.standing
-        transaction.on_commit(lambda: board_push_checkin(checkin=checkin, challenge=challenge, standing=standing))
-    return checkin, True
+        checkin, created = checkin_count(user=user, challenge=challenge, day=day, at=at, note=note, image_url=image_url)
+        if created and rewards_due:
+            checkin_rewards(user=user)
+    return checkin, created
 
 
 # -- makeup -------------------------------------------------------------------------------------
@@ -395,13 +428,16 @@ def checkin_makeup(*, user, challenge: Challenge, day: dt.date) -> CheckIn:
     """A makeup check-in (补签) for a missed day of a running multi-day round, for a points cost.
 
     Not for today or later, not for the round's last day, not for days before the user joined,
-    at most `makeup_limit` per entry. Errors: 409 makeup_not_allowed, 400 invalid_makeup_date,
+    at most `makeup_limit` per entry (plus the extra cards of the member's level, per month:
+    services/makeup_cards.py). Errors: 409 makeup_not_allowed, 400 invalid_makeup_date,
     404 not_enrolled, 409 already_checked_in, 409 no_makeup_left, 400 insufficient_points, 409
     checkin_window_closed once the round's settlement has begun.
 
     Locks (docs/concurrency.md): the member (under it, "already checked in" again), the round
     (held open, as a check-in holds it), the entry's makeup counter, then the accounts.
     """
+    if challenge.checkin_by == Challenge.CheckinBy.VISIT:  # a visit cannot be made up
+        raise ApplicationError("makeup_not_allowed", _("This challenge has no makeup check-ins."), 409)
     if challenge.kind != Challenge.Kind.MULTI_DAY or challenge.makeup_limit == 0:
         raise ApplicationError("makeup_not_allowed", _("This challenge has no makeup check-ins."), 409)
     at = now()
@@ -428,9 +464,9 @@ def checkin_makeup(*, user, challenge: Challenge, day: dt.date) -> CheckIn:
             raise _round_closed()
         if CheckIn.objects.filter(entry=entry, local_date=day).exists():  # a second tap waited above
             raise _already_checked_in()
-        if not Entry.objects.filter(pk=entry.pk, makeups_used__lt=challenge.makeup_limit).update(
-            makeups_used=F("makeups_used") + 1
-        ):
+        used = Entry.objects.filter(pk=entry.pk).values_list("makeups_used", flat=True).get()
+        limit = makeup_limit_for(user=user, challenge=challenge, used=used, at=at)  # a level's extra cards
+        if not Entry.objects.filter(pk=entry.pk, makeups_used__lt=limit).update(makeups_used=F("makeups_used") + 1):
             raise ApplicationError("no_makeup_left", _("You have no makeup check-ins left."), 409)
         try:
             with transaction.atomic():

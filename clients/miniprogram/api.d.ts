@@ -97,6 +97,8 @@ export interface BargainRedeemInputRequest {
   store?: number | null;
 }
 
+export type BlankEnum = "";
+
 export interface ChallengeBoardMeOutput {
   rank: number | null;
   score: number | null;
@@ -155,6 +157,13 @@ export interface ChallengeDetailOutput {
   title: string;
   cover_url: string;
   kind: string;
+  /**
+   * `visit`: checked in at the store's desk by a scan of the member code, not in the app.
+   *
+   * * `app` - in the app (the member taps check-in)
+   * * `visit` - a visit verified by store staff (到店打卡)
+   */
+  checkin_by: CheckinByEnum;
   timezone: string;
   /** @pattern ^([01][0-9]|2[0-3]):[0-5][0-9]$ */
   day_cutoff: string;
@@ -225,6 +234,13 @@ export interface ChallengeOutput {
   title: string;
   cover_url: string;
   kind: string;
+  /**
+   * `visit`: checked in at the store's desk by a scan of the member code, not in the app.
+   *
+   * * `app` - in the app (the member taps check-in)
+   * * `visit` - a visit verified by store staff (到店打卡)
+   */
+  checkin_by: CheckinByEnum;
   timezone: string;
   /** @pattern ^([01][0-9]|2[0-3]):[0-5][0-9]$ */
   day_cutoff: string;
@@ -289,6 +305,12 @@ export interface ChallengeTodayOutput {
   entry: ChallengeEntryOutput | null;
   checked_in: boolean;
 }
+
+/**
+ * * `app` - in the app (the member taps check-in)
+ * * `visit` - a visit verified by store staff (到店打卡)
+ */
+export type CheckinByEnum = "app" | "visit";
 
 export interface CouponOutput {
   code: string;
@@ -445,6 +467,11 @@ export interface ExportProfileOutput {
   referral_code: string;
   /** The channel the member arrived through. */
   channel: string | null;
+  /** @format date */
+  birthday: string | null;
+  /** male, female, or empty when not given. */
+  gender: string;
+  city: string;
 }
 
 export interface ExportReferralsOutput {
@@ -480,6 +507,13 @@ export interface ExportVoucherOutput {
  * * `unlimited` - unlimited (daily cap)
  */
 export type FrequencyEnum = "once" | "daily" | "weekly" | "unlimited";
+
+/**
+ * * `` -
+ * * `male` - male
+ * * `female` - female
+ */
+export type GenderEnum = "male" | "female";
 
 export interface GroupBuyGroupOutput {
   id: number;
@@ -622,6 +656,19 @@ export interface MeExportOutput {
   referrals: ExportReferralsOutput;
 }
 
+export interface MeLevelOutput {
+  /** Membership level name, or null. */
+  level: string | null;
+  /** Growth value. */
+  growth: number;
+  /** The next level's name, or null at the top. */
+  next_level: string | null;
+  /** Growth still needed for the next level, or null at the top. */
+  to_next: number | null;
+  /** What the current level gives. */
+  privileges: PrivilegeOutput[];
+}
+
 export interface MeOutput {
   id: number;
   nickname: string;
@@ -637,11 +684,38 @@ export interface MeOutput {
   referral_code: string;
   /** Who invited the user, or null. */
   invited_by: InvitedByOutput | null;
+  /**
+   * The birthday the member gave, or null.
+   * @format date
+   */
+  birthday: string | null;
+  /**
+   * male, female, or empty when not given.
+   *
+   * * `` -
+   * * `male` - male
+   * * `female` - female
+   */
+  gender: GenderEnum | BlankEnum;
+  /** The city the member gave, or empty. */
+  city: string;
 }
 
 export interface MePingOutput {
   id: number;
   nickname: string;
+}
+
+export interface MemberCodeOutput {
+  /** Digits staff scan or type at the front desk. */
+  code: string;
+  /** A PNG QR of the code, as a data URL. */
+  qr: string;
+  /**
+   * After this the code is refused: fetch a new one before.
+   * @format date-time
+   */
+  expires_at: string;
 }
 
 export interface MyChallengeEntryChallengeOutput {
@@ -678,6 +752,10 @@ export interface OrderOutput {
   status: string;
   /** Points paid. */
   points: number;
+  /** The price before the member's level discount. */
+  list_points: number;
+  /** Points off by the member's level discount. */
+  discount_points: number;
   address: string;
   store: number | null;
   /** @format date-time */
@@ -723,6 +801,15 @@ export interface PaginatedMyChallengeEntryOutputList {
   results: MyChallengeEntryOutput[];
 }
 
+export interface PaginatedReferralCommissionOutputList {
+  count: number;
+  /** @format uri */
+  next?: string | null;
+  /** @format uri */
+  previous?: string | null;
+  results: ReferralCommissionOutput[];
+}
+
 export interface PaginatedReferralInviteeOutputList {
   count: number;
   /** @format uri */
@@ -735,6 +822,21 @@ export interface PaginatedReferralInviteeOutputList {
 export interface PatchedMeUpdateInputRequest {
   nickname?: string;
   avatar_url?: string;
+  /**
+   * YYYY-MM-DD, from 1900-01-01 to today; null clears it.
+   * @format date
+   */
+  birthday?: string | null;
+  /**
+   * male, female, or empty to clear it.
+   *
+   * * `` -
+   * * `male` - male
+   * * `female` - female
+   */
+  gender?: GenderEnum | BlankEnum;
+  /** Trimmed; empty clears it. */
+  city?: string;
 }
 
 export interface PhoneInputRequest {
@@ -790,6 +892,13 @@ export interface PointsTaskOutput {
   done: boolean;
   /** The app may complete it now. */
   available: boolean;
+}
+
+export interface PrivilegeOutput {
+  /** mall_discount, extra_makeups, extra_lottery_draws, exclusive_products or birthday_gift */
+  code: string;
+  /** What it gives, in the member's language. */
+  title: string;
 }
 
 export interface ProductOutput {
@@ -932,6 +1041,28 @@ export interface RedemptionCreateInputRequest {
   store?: number | null;
 }
 
+export interface ReferralCommissionInviteeOutput {
+  nickname: string;
+}
+
+export interface ReferralCommissionOutput {
+  invitee: ReferralCommissionInviteeOutput;
+  /** The friend's mall order. */
+  order: number;
+  /** Commission in points (0 when the monthly cap left nothing). */
+  amount: number;
+  /**
+   * held until the order completes, then paid; void when it was cancelled or capped.
+   *
+   * * `held` - held
+   * * `paid` - paid
+   * * `void` - void
+   */
+  status: StatusEnum;
+  /** @format date-time */
+  created_at: string;
+}
+
 export interface ReferralInviteeOutput {
   user: ReferralInviteeUserOutput;
   /** registered, qualified, held, rejected or revoked. */
@@ -1041,9 +1172,63 @@ export interface StaffLoginInputRequest {
   password: string;
 }
 
+/**
+ * * `held` - held
+ * * `paid` - paid
+ * * `void` - void
+ */
+export type StatusEnum = "held" | "paid" | "void";
+
 export interface TokenPairOutput {
   access: string;
   refresh: string;
+}
+
+export interface VisitChallengeOutput {
+  id: number;
+  title: string;
+}
+
+export interface VisitCheckinOutput {
+  challenge: VisitChallengeOutput;
+  /** `checked_in`, `already_checked_in`, or why the visit did not count: `checkin_window_closed`, `not_enrolled`. */
+  status: string;
+  detail: string;
+  /** The member's check-ins in the round so far; null when the visit did not count. */
+  checkins: number | null;
+  /** Check-ins the round requires; null when the visit did not count. */
+  required: number | null;
+}
+
+export interface VisitInputRequest {
+  /** The member code, scanned or typed. */
+  code: string;
+  /** The store where the visit happens; default: the staff member's first store. */
+  store?: number | null;
+}
+
+export interface VisitMemberOutput {
+  id: number;
+  nickname: string;
+  /** The verified phone, masked; empty when none. */
+  phone: string;
+}
+
+export interface VisitOutput {
+  id: number;
+  store: string;
+  /** @format date */
+  date: string;
+  /** @format date-time */
+  recorded_at: string;
+}
+
+export interface VisitRecordedOutput {
+  member: VisitMemberOutput;
+  visit: VisitOutput;
+  /** The member's visit today was already recorded. */
+  repeat: boolean;
+  checkins: VisitCheckinOutput[];
 }
 
 export interface WeChatLoginInputRequest {
@@ -1116,7 +1301,7 @@ export interface Paths {
       /** The `code` of each error answer, by status. */
       errors: {
         401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
-        403: "level_too_low";
+        403: "level_too_low" | "tag_required";
         404: "not_found";
         409: "campaign_closed" | "limit_reached" | "out_of_stock";
         429: "throttled";
@@ -1219,7 +1404,7 @@ export interface Paths {
       errors: {
         400: "insufficient_points" | "invalid" | "malformed_request";
         401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
-        403: "level_too_low";
+        403: "level_too_low" | "tag_required";
         404: "not_found";
         409: "task_closed" | "out_of_stock" | "limit_reached";
         413: "payload_too_large";
@@ -1258,7 +1443,7 @@ export interface Paths {
     /**
      * Staff log in (public)
      *
-     * Tokens for a staff account's username and password (the store staff's voucher scanner). Members log in with WeChat instead.
+     * Tokens for a staff account's username and password: operators, and store staff (门店核销员) for the desk's voucher scanner and visits. Members log in with WeChat instead.
      *
      * operationId: auth_staff_login_create
      */
@@ -1358,7 +1543,7 @@ export interface Paths {
     /**
      * Check in today
      *
-     * Checks the caller in for today (the challenge's local day), inside the daily window, with an optional `note` and `image_url`. Answers 201 with a new check-in; a repeat the same day answers 200 with the same check-in (never a second one, never an error), so a double tap is harmless.
+     * Checks the caller in for today (the challenge's local day), inside the daily window, with an optional `note` and `image_url`. Answers 201 with a new check-in; a repeat the same day answers 200 with the same check-in (never a second one, never an error), so a double tap is harmless. A challenge with `checkin_by: visit` answers 409 `visit_required`: its check-in is a visit that staff record at the store.
      *
      * operationId: challenges_checkin_create
      */
@@ -1377,7 +1562,7 @@ export interface Paths {
         400: "invalid" | "malformed_request";
         401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
         404: "not_enrolled" | "not_found";
-        409: "checkin_window_closed";
+        409: "checkin_window_closed" | "visit_required";
         413: "payload_too_large";
         415: "unsupported_media_type";
         429: "throttled";
@@ -1571,7 +1756,7 @@ export interface Paths {
       errors: {
         400: "insufficient_points";
         401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
-        403: "new_users_only" | "level_too_low";
+        403: "new_users_only" | "level_too_low" | "tag_required";
         404: "not_found";
         409: "group_full" | "group_closed" | "already_member" | "limit_reached" | "out_of_stock";
         429: "throttled";
@@ -1617,7 +1802,7 @@ export interface Paths {
       errors: {
         400: "insufficient_points";
         401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
-        403: "level_too_low";
+        403: "level_too_low" | "tag_required";
         404: "not_found";
         409: "offer_closed" | "offer_sold_out" | "limit_reached" | "out_of_stock";
         429: "throttled";
@@ -1629,7 +1814,7 @@ export interface Paths {
     /**
      * Lotteries
      *
-     * The lotteries open now (大转盘 `wheel`, 九宫格 `grid`), each with what a draw `cost`s after the free ones, the caller's `draws_left_today` (free first, then paid; the daily limit counts both) and the prizes with the probability of each now (概率公示): a prize out of stock gives its chance to 谢谢参与, shown as the `none` prize or, when the lottery has none, an extra entry with `id` null.
+     * The lotteries open now (大转盘 `wheel`, 九宫格 `grid`), each with what a draw `cost`s after the free ones, the caller's `draws_left_today` (free first, then paid; the daily limit counts both) and the prizes with the probability of each now (概率公示): a prize out of stock gives its chance to 谢谢参与, shown as the `none` prize or, when the lottery has none, an extra entry with `id` null. A lottery kept for members with certain tags is listed only to members carrying one of them (others drawing in it get 403 `tag_required`).
      *
      * operationId: lotteries_list
      */
@@ -1668,6 +1853,7 @@ export interface Paths {
       errors: {
         400: "insufficient_points" | "invalid";
         401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
+        403: "tag_required";
         404: "not_found";
         409: "lottery_closed" | "no_draws_left";
         429: "throttled";
@@ -1734,7 +1920,7 @@ export interface Paths {
     /**
      * Products on sale
      *
-     * The mall's products on sale now, paginated: goods, in-store vouchers and coupons with their price in points, `stock` (null: unlimited), per-user limit and the level they need. `category` filters by category; `affordable=true` keeps what the caller can pay now.
+     * The mall's products on sale now, paginated: goods, in-store vouchers and coupons with their price in points, `stock` (null: unlimited), per-user limit and the level they need. `category` filters by category; `affordable=true` keeps what the caller can pay now. A product kept for members with certain tags is listed only to members carrying one of them.
      *
      * operationId: mall_products_retrieve
      */
@@ -1804,7 +1990,7 @@ export interface Paths {
       errors: {
         400: "insufficient_points" | "invalid" | "malformed_request";
         401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
-        403: "level_too_low";
+        403: "level_too_low" | "tag_required";
         409: "not_on_sale" | "out_of_stock" | "limit_reached";
         413: "payload_too_large";
         415: "unsupported_media_type";
@@ -1865,7 +2051,7 @@ export interface Paths {
     /**
      * My profile
      *
-     * The caller's profile: nickname, avatar, whether a phone is verified (the number itself is never shown), points balance, growth, level, referral code and who invited them.
+     * The caller's profile: nickname, avatar, whether a phone is verified (the number itself is never shown), points balance, growth, level, referral code, who invited them, and the profile facts they gave (`birthday` or null, `gender` and `city` or empty).
      *
      * operationId: me_retrieve
      */
@@ -1882,7 +2068,7 @@ export interface Paths {
     /**
      * Edit my profile
      *
-     * Changes `nickname` and/or `avatar_url` (an empty `avatar_url` clears it); the fields not sent stay as they are. Answers the profile as GET does.
+     * Changes `nickname`, `avatar_url` (empty clears it) and the optional profile facts: `birthday` (YYYY-MM-DD from 1900-01-01 to today; null clears it), `gender` (`male`, `female`, empty clears it) and `city` (trimmed, at most 64 characters; empty clears it). The fields not sent stay as they are; a wrong value is 400 `invalid` with `fields` naming it. Answers the profile as GET does.
      *
      * operationId: me_partial_update
      */
@@ -1985,6 +2171,44 @@ export interface Paths {
     get: {
       responses: {
         200: MeExportOutput;
+      };
+      /** The `code` of each error answer, by status. */
+      errors: {
+        401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
+        429: "throttled";
+      };
+    };
+  };
+  "/api/me/level": {
+    /**
+     * My level and privileges
+     *
+     * The caller's membership level (null below the lowest), growth value, the next level and the growth still needed for it (both null at the top), and the privileges of the current level as `{code, title}`: `mall_discount`, `extra_makeups`, `extra_lottery_draws`, `exclusive_products`, `birthday_gift` (docs/membership.md). Titles are in the request's language.
+     *
+     * operationId: me_level_retrieve
+     */
+    get: {
+      responses: {
+        200: MeLevelOutput;
+      };
+      /** The `code` of each error answer, by status. */
+      errors: {
+        401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
+        429: "throttled";
+      };
+    };
+  };
+  "/api/me/member-code": {
+    /**
+     * My member code (会员码)
+     *
+     * A short-lived code, with its QR, that store staff scan at the front desk to record a visit (`POST staff/visits`). It changes every minute and is refused after `expires_at`: show it on screen and fetch a new one before then. Never cached.
+     *
+     * operationId: me_member_code_retrieve
+     */
+    get: {
+      responses: {
+        200: MemberCodeOutput;
       };
       /** The `code` of each error answer, by status. */
       errors: {
@@ -2316,6 +2540,33 @@ export interface Paths {
       };
     };
   };
+  "/api/referral/commissions": {
+    /**
+     * My commissions
+     *
+     * Distribution commission (分销): what the caller earned from each invited friend's mall redemption, newest first and paginated: the friend's `nickname`, the `order`, the `amount` in points and its `status`: `held` until the order completes (its voucher verified, or the goods received), then `paid` into the wallet; `void` when the order was cancelled or the monthly cap left nothing.
+     *
+     * operationId: referral_commissions_list
+     */
+    get: {
+      query: {
+        /** A page number within the paginated result set. */
+        page?: number;
+        /** Number of results to return per page. */
+        page_size?: number;
+      };
+      responses: {
+        200: PaginatedReferralCommissionOutputList;
+      };
+      /** The `code` of each error answer, by status. */
+      errors: {
+        400: "invalid_page";
+        401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
+        404: "not_found";
+        429: "throttled";
+      };
+    };
+  };
   "/api/referral/invitees": {
     /**
      * My invited friends
@@ -2460,10 +2711,37 @@ export interface Paths {
       };
     };
   };
+  "/api/staff/visits": {
+    /**
+     * Record a visit (staff)
+     *
+     * Store staff scan (or type) the member code the member shows (`GET me/member-code`), at a store they are on: the one in `store`, else their first. The visit is recorded once a day per member and counts as today's check-in of each attendance challenge (`checkin_by: visit`) the member is in; `checkins` says, per challenge, whether it counted and the member's count in the round. A second scan the same day answers 200 with `repeat: true` and checks in only a challenge joined since. `invalid` also covers a `store` that does not exist or is closed.
+     *
+     * operationId: staff_visits_create
+     */
+    post: {
+      /** Sent as application/json. */
+      body: VisitInputRequest;
+      responses: {
+        200: VisitRecordedOutput;
+      };
+      /** The `code` of each error answer, by status. */
+      errors: {
+        400: "store_required" | "invalid" | "malformed_request";
+        401: "not_authenticated" | "token_not_valid" | "bad_authorization_header" | "user_not_found" | "user_inactive";
+        403: "permission_denied" | "no_store" | "not_your_store";
+        404: "member_code_invalid";
+        413: "payload_too_large";
+        415: "unsupported_media_type";
+        429: "throttled";
+        503: "busy";
+      };
+    };
+  };
 }
 
 /** Every error code some operation declares. */
-export type ErrorCode = "already_answered" | "already_checked_in" | "already_helped" | "already_joined" | "already_member" | "already_opened" | "already_signed_in" | "already_used" | "bad_authorization_header" | "busy" | "campaign_closed" | "cannot_help_self" | "cannot_open_own" | "checkin_window_closed" | "coupon_cancelled" | "coupon_expired" | "enrollment_closed" | "group_closed" | "group_full" | "help_limit_reached" | "insufficient_points" | "invalid" | "invalid_credentials" | "invalid_image" | "invalid_makeup_date" | "invalid_page" | "invalid_stake" | "invalid_state" | "invalid_wechat_code" | "level_too_low" | "limit_reached" | "lottery_closed" | "makeup_disabled" | "makeup_not_allowed" | "malformed_request" | "new_users_only" | "no_active_account" | "no_draws_left" | "no_makeup_left" | "no_store" | "not_authenticated" | "not_enrolled" | "not_found" | "not_on_sale" | "not_your_store" | "offer_closed" | "offer_sold_out" | "open_limit_reached" | "out_of_stock" | "packet_closed" | "payload_too_large" | "permission_denied" | "phone_in_use" | "poster_template_not_found" | "quiz_closed" | "round_full" | "staff_account" | "store_required" | "task_already_done" | "task_closed" | "task_daily_cap_reached" | "task_not_found" | "task_server_only" | "throttled" | "token_not_valid" | "unknown_template" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "wechat_unavailable";
+export type ErrorCode = "already_answered" | "already_checked_in" | "already_helped" | "already_joined" | "already_member" | "already_opened" | "already_signed_in" | "already_used" | "bad_authorization_header" | "busy" | "campaign_closed" | "cannot_help_self" | "cannot_open_own" | "checkin_window_closed" | "coupon_cancelled" | "coupon_expired" | "enrollment_closed" | "group_closed" | "group_full" | "help_limit_reached" | "insufficient_points" | "invalid" | "invalid_credentials" | "invalid_image" | "invalid_makeup_date" | "invalid_page" | "invalid_stake" | "invalid_state" | "invalid_wechat_code" | "level_too_low" | "limit_reached" | "lottery_closed" | "makeup_disabled" | "makeup_not_allowed" | "malformed_request" | "member_code_invalid" | "new_users_only" | "no_active_account" | "no_draws_left" | "no_makeup_left" | "no_store" | "not_authenticated" | "not_enrolled" | "not_found" | "not_on_sale" | "not_your_store" | "offer_closed" | "offer_sold_out" | "open_limit_reached" | "out_of_stock" | "packet_closed" | "payload_too_large" | "permission_denied" | "phone_in_use" | "poster_template_not_found" | "quiz_closed" | "round_full" | "staff_account" | "store_required" | "tag_required" | "task_already_done" | "task_closed" | "task_daily_cap_reached" | "task_not_found" | "task_server_only" | "throttled" | "token_not_valid" | "unknown_template" | "unsupported_media_type" | "user_inactive" | "user_not_found" | "visit_required" | "wechat_unavailable";
 
 /** The operations of one path. */
 export type PathOf<P extends keyof Paths> = Paths[P];

@@ -25,6 +25,13 @@ LEVEL_TOO_LOW = ErrorCode(
     "The product needs a membership level the user has not reached.",
     "This product needs the level Silver.",
 )
+TAG_REQUIRED = ErrorCode(
+    "tag_required",
+    403,
+    "The product is kept for members carrying one of its tags (docs/tags.md), and the user carries none. "
+    "The mall's list does not offer such a product to them.",
+    "This product is for selected members only.",
+)
 INVALID_STATE = ErrorCode(
     "invalid_state",
     409,
@@ -54,7 +61,7 @@ STORE_REQUIRED = ErrorCode(
     "store_required",
     400,
     "A superuser on no store's staff must name the `store`.",
-    "Name the store where the voucher is used.",
+    "Name the store you are at.",
 )
 VOUCHER_NOT_FOUND = ErrorCode("not_found", 404, "No voucher has this code.", "No voucher has this code.")
 VOUCHER_USED = ErrorCode("already_used", 409, "The voucher was already used.", "This voucher was already used.")

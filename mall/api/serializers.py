@@ -75,6 +75,8 @@ class OrderOutput(serializers.Serializer):
     quantity = serializers.IntegerField()
     status = serializers.CharField(help_text=_("created, fulfilled, completed or cancelled"))
     points = serializers.IntegerField(help_text=_("Points paid."))
+    list_points = serializers.IntegerField(help_text=_("The price before the member's level discount."))
+    discount_points = serializers.IntegerField(help_text=_("Points off by the member's level discount."))
     address = serializers.CharField()
     store = serializers.IntegerField(source="store_id", allow_null=True)
     created_at = serializers.DateTimeField()

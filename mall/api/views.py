@@ -39,7 +39,8 @@ class ProductListApi(APIView):
         summary="Products on sale",
         description="The mall's products on sale now, paginated: goods, in-store vouchers and coupons "
         "with their price in points, `stock` (null: unlimited), per-user limit and the level they "
-        "need. `category` filters by category; `affordable=true` keeps what the caller can pay now.",
+        "need. `category` filters by category; `affordable=true` keeps what the caller can pay now. "
+        "A product kept for members with certain tags is listed only to members carrying one of them.",
         parameters=[
             *PAGE_PARAMETERS,
             OpenApiParameter("category", OpenApiTypes.STR, required=False),
@@ -56,7 +57,9 @@ class ProductListApi(APIView):
 
 class RedemptionListApi(APIView):
     throttle_scope = "write"
-    error_codes = {"post": [e.NOT_ON_SALE, e.OUT_OF_STOCK, e.LIMIT_REACHED, e.LEVEL_TOO_LOW, INSUFFICIENT_POINTS]}
+    error_codes = {
+        "post": [e.NOT_ON_SALE, e.OUT_OF_STOCK, e.LIMIT_REACHED, e.LEVEL_TOO_LOW, e.TAG_REQUIRED, INSUFFICIENT_POINTS]
+    }
 
     def get_throttles(self):
         throttles = super().get_throttles()

@@ -35,12 +35,12 @@ def staff_only(view):
     return checked
 
 
-def _stores_of(user):
+def stores_of(user):
     stores = Store.objects.filter(is_active=True).order_by("pk")
     return stores if user.is_superuser else stores.filter(staff=user)
 
 
-def _store_chosen(request, stores):
+def store_chosen(request, stores):
     raw = request.GET.get("store") or request.POST.get("store") or ""
     chosen = stores.filter(pk=int(raw)).first() if raw.isdigit() else None
     return chosen or stores.first()
@@ -49,8 +49,8 @@ def _store_chosen(request, stores):
 @require_GET
 @staff_only
 def front_desk(request):
-    stores = _stores_of(request.user)
-    store = _store_chosen(request, stores)
+    stores = stores_of(request.user)
+    store = store_chosen(request, stores)
     code = request.GET.get("code", "").strip()
     coupon = coupon_for_front_desk(code=code) if code else None
     context = {

@@ -3,10 +3,12 @@
 - products: what may be sold (on sale, limits, level, stock edits) and the refusals
 - orders: what redemptions and vouchers share about an order
 - redemptions: ordering with points, cancelling with a refund, fulfilling
+- commissions: telling referral where an order stands, for the inviter's commission (分销)
 - vouchers: codes, issuing, verification at the front desk (核销), expiry
 - roles: the operator and store-staff groups
 """
 
+from mall.services.commissions import order_commission_apply, order_commission_queue, order_commission_void
 from mall.services.orders import order_is_first_redemption, order_lock, order_source, order_stands
 from mall.services.products import (
     not_on_sale,
@@ -17,6 +19,7 @@ from mall.services.products import (
     product_redeemed_quantity,
     product_stock_adjust,
     product_stock_set,
+    product_tag_check,
 )
 from mall.services.redemptions import (
     MAX_QUANTITY,
@@ -29,7 +32,15 @@ from mall.services.redemptions import (
     redemption_referral_reward,
     redemption_referral_reward_apply,
 )
-from mall.services.roles import OPERATOR_GROUP, STORE_STAFF_GROUP, VERIFY_PERMISSION, roles_seed, store_staff_add
+from mall.services.roles import (
+    OPERATOR_GROUP,
+    STORE_STAFF_GROUP,
+    VERIFY_PERMISSION,
+    roles_seed,
+    staff_may_log_in,
+    staff_store,
+    store_staff_add,
+)
 from mall.services.vouchers import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -55,6 +66,9 @@ __all__ = [
     "coupons_expire",
     "coupons_issue",
     "not_on_sale",
+    "order_commission_apply",
+    "order_commission_queue",
+    "order_commission_void",
     "order_is_first_redemption",
     "order_lock",
     "order_place",
@@ -67,6 +81,7 @@ __all__ = [
     "product_redeemed_quantity",
     "product_stock_adjust",
     "product_stock_set",
+    "product_tag_check",
     "redemption_cancel",
     "redemption_complete",
     "redemption_create",
@@ -75,5 +90,7 @@ __all__ = [
     "redemption_referral_reward",
     "redemption_referral_reward_apply",
     "roles_seed",
+    "staff_may_log_in",
+    "staff_store",
     "store_staff_add",
 ]

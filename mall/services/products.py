@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from core.clock import window_open
 from core.exceptions import ApplicationError
 from core.locks import require_member
+from core.tags import user_has_any_tag
 from mall.models import Order, Product, StockLog
 from points.models import Level
 from points.selectors import growth_total
@@ -54,6 +55,14 @@ def product_level_check(*, user, level: Level | None) -> None:
         raise ApplicationError(
             "level_too_low", _("This product needs the level %(level)s.") % {"level": level.name}, 403
         )
+
+
+def product_tag_check(*, user, product: Product) -> None:
+    """Refuse a product kept for tagged members (core.tags) to a member carrying none of its tags.
+    The answer names no tag: tags are the operators' labels, not something members see."""
+    required = list(product.tags.values_list("pk", flat=True))
+    if required and not user_has_any_tag(user, required):
+        raise ApplicationError("tag_required", _("This product is for selected members only."), 403)
 
 
 def product_stock_adjust(*, product: Product, change: int, actor=None, reason: str = "") -> Product:

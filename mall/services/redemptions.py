@@ -15,6 +15,7 @@ from core.exceptions import ApplicationError
 from core.locks import lock_members, lock_shared, retry_on_conflict
 from events.services import event_record
 from mall.models import Coupon, Order, Product, Store
+from mall.services.commissions import order_commission_queue, order_commission_void
 from mall.services.orders import order_is_first_redemption, order_lock, order_sink, order_source, order_stands
 from mall.services.products import (
     invalid,
@@ -23,10 +24,13 @@ from mall.services.products import (
     product_level_check,
     product_limit_check,
     product_on_sale,
+    product_tag_check,
 )
 from mall.services.vouchers import coupons_issue
 from points.models import Transaction
+from points.selectors import member_level
 from points.services.ledger import account_for_user, account_sink, ledger_lock, ledger_post
+from points.services.privileges import level_discount
 
 MAX_QUANTITY = 20
 
@@ -53,6 +57,7 @@ def redemption_referral_reward_apply(*, order_id: int) -> None:
     order = Order.objects.select_related("user").get(pk=order_id)
     if order_stands(order):
         redemption_referral_reward(order=order)
+        order_commission_queue(order=order, placed=True)
 
 
 def redemption_referral_clawback(*, order: Order, was_first: bool, also_lock: tuple, refund) -> None:
@@ -123,11 +128,18 @@ def _redemption_create(*, user, product_id, quantity, address, store_id, idempot
     product = Product.objects.select_related("level_required").filter(pk=product_id).first()
     if product is None or not product_on_sale(product):
         raise not_on_sale()
+    # The level's discount (docs/membership.md), read under the member lock: once per unit,
+    # rounded down, recorded on the order with the price actually paid.
+    level = member_level(user=user)
+    percent = level.discount_percent if level is not None else 0
+    off = level_discount(price=product.price, percent=percent)
     return order_place(
         user=user,
         product=product,
         quantity=quantity,
-        points=product.price * quantity,
+        points=(product.price - off) * quantity,
+        discount_percent=percent if off else 0,
+        discount_points=off * quantity,
         address=address,
         store_id=store_id,
         idempotency_key=idempotency_key,
@@ -145,12 +157,15 @@ def order_place(
     idempotency_key: str = "",
     ledger_key: str = "",
     metadata: dict | None = None,
+    discount_percent: int = 0,
+    discount_points: int = 0,
 ) -> Order:
-    """Inside the caller's transaction, under the user's member lock: check the level, delivery,
-    per-user limit and stock; create the order, apply the first-redemption referral rules, debit
+    """Inside the caller's transaction, under the user's member lock: check the level, the tags,
+    delivery, per-user limit and stock; create the order, apply the first-redemption referral rules, debit
     `points` (nothing at 0), issue vouchers, and take the stock with a conditional UPDATE (last).
     The mall's redemptions and a bargain's purchase both come through here."""
     product_level_check(user=user, level=product.level_required)
+    product_tag_check(user=user, product=product)
     store = None
     if store_id is not None:
         store = Store.objects.filter(pk=store_id, is_active=True).first()
@@ -167,6 +182,8 @@ def order_place(
         product=product,
         quantity=quantity,
         points=points,
+        discount_percent=discount_percent,
+        discount_points=discount_points,
         address=address,
         store=store,
         idempotency_key=idempotency_key,
@@ -180,7 +197,13 @@ def order_place(
             legs=[(wallet, -points), (sink, points)],
             memo=product.name,
             actor=user,
-            metadata={"order": order.pk, "product": product.pk, "quantity": quantity, **(metadata or {})},
+            metadata={
+                "order": order.pk,
+                "product": product.pk,
+                "quantity": quantity,
+                **({"discount_points": discount_points} if discount_points else {}),
+                **(metadata or {}),
+            },
         )
     if product.kind in (Product.Kind.VOUCHER, Product.Kind.COUPON):
         coupons_issue(order=order, product=product)
@@ -189,6 +212,7 @@ def order_place(
     order.save(update_fields=["transaction", "status", "fulfilled_at"])
     if points:  # a gift (zero points) is not a redemption
         event_record(user=user, kind="redeemed", amount=points, ref=f"order:{order.pk}")
+        order_commission_queue(order=order, placed=True)  # the inviter's share, in their transaction
     if product.stock is not None:
         # Last, so the product's row is locked only from here to commit: a flash sale's buyers
         # queue on it for this statement alone, not for the whole redemption.
@@ -242,6 +266,7 @@ def redemption_cancel(*, order: Order, actor=None, by_customer: bool = False) ->
                     refund_of=order.transaction,
                 )
 
+        order_commission_void(order=order)  # its commission row, before the referral rows and accounts
         was_first = order_is_first_redemption(order=order)
         redemption_referral_clawback(order=order, was_first=was_first, also_lock=(wallet, sink), refund=refund)
         Coupon.objects.filter(pk__in=[c.pk for c in coupons]).update(status=Coupon.Status.CANCELLED)
@@ -276,4 +301,5 @@ def redemption_complete(*, order: Order, actor=None) -> Order:
             raise ApplicationError("invalid_state", _("Only a fulfilled order can be completed."), 409)
         order.status, order.completed_at = Order.Status.COMPLETED, now()
         order.save(update_fields=["status", "completed_at"])
+        order_commission_queue(order=order)  # completion pays the inviter's held commission
     return order

@@ -14,10 +14,10 @@ VERIFY_PERMISSION = "mall.verify_coupon"
 OPERATOR_MODELS = {
     "points": ["pointstask", "level"],
     "mall": ["product", "order", "coupon", "store", "stocklog"],
-    "core": ["slot", "slotitem"],
+    "core": ["slot", "slotitem", "tag", "usertag"],
     # Growth: the dashboard, segments, events and automations (the list pages that only services
     # write stay read-only whatever the permission).
-    "analytics": ["dailymetric", "usersegment", "segmentconfig", "automationrule", "automationgrant"],
+    "analytics": ["dailymetric", "usersegment", "segmentconfig", "automationrule", "automationgrant", "tagrule"],
     "events": ["event"],
     "accounts": ["customer"],
 }
@@ -45,6 +45,31 @@ def roles_seed() -> None:
     for app_label, codename in STORE_STAFF_PERMISSIONS:
         query |= Q(content_type__app_label=app_label, codename=codename)
     staff.permissions.add(*Permission.objects.filter(query))
+
+
+def staff_may_log_in(user) -> bool:
+    """Who may take staff tokens (`auth/staff/login`): operators and admins (is_staff), and store
+    staff, who have no admin access but verify vouchers and record visits at the desk."""
+    return user.is_active and (user.is_staff or user.has_perm(VERIFY_PERMISSION))
+
+
+def staff_store(*, staff, store_id: int | None) -> Store:
+    """Where a front-desk action (a voucher verified, a visit recorded) happens: a store the staff
+    member is on (the one named, else their first); a superuser (an operator) may name any store,
+    and must name one when on none."""
+    mine = list(Store.objects.filter(staff=staff, is_active=True).order_by("pk").values_list("pk", flat=True))
+    if not mine and not staff.is_superuser:
+        raise ApplicationError("no_store", _("You are not on the staff of any store."), 403)
+    if store_id is None:
+        if not mine:
+            raise ApplicationError("store_required", _("Name the store you are at."), 400)
+        store_id = mine[0]
+    elif store_id not in mine and not staff.is_superuser:
+        raise ApplicationError("not_your_store", _("You are not on the staff of this store."), 403)
+    store = Store.objects.filter(pk=store_id, is_active=True).first()
+    if store is None:
+        raise ApplicationError("invalid", _("No such store."), 400)
+    return store
 
 
 @transaction.atomic

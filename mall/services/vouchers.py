@@ -1,10 +1,7 @@
 """Vouchers (券码) and their verification at the front desk (核销): codes staff can read aloud,
 issuing an order's vouchers, verifying one once at the staff member's own store, nightly expiry."""
 
-import base64
 import datetime as dt
-import functools
-import io
 import secrets
 
 from django.db import IntegrityError, transaction
@@ -13,10 +10,11 @@ from django.utils.translation import gettext as _
 from core.clock import now
 from core.exceptions import ApplicationError
 from core.locks import lock_shared
-from mall.models import Coupon, Order, Product, Store
+from core.qr import qr_data_url
+from mall.models import Coupon, Order, Product
+from mall.services.commissions import order_commission_queue
 from mall.services.orders import order_lock
-from mall.services.products import invalid
-from mall.services.roles import VERIFY_PERMISSION
+from mall.services.roles import VERIFY_PERMISSION, staff_store
 
 # No 0/O, 1/I/L: staff read codes aloud and type them.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -34,20 +32,7 @@ def coupon_code_normalise(code: str) -> str:
 
 def coupon_qr_data_url(*, code: str) -> str:
     """A PNG QR of the voucher code, as a data URL the mini-program shows directly."""
-    return _qr_data_url(code)
-
-
-# Drawing a QR took a quarter of a redemption, and an order's answer shows its first voucher twice
-# (`coupon` and `coupons`); the image depends on the code alone, so each process keeps the latest
-# few thousand (about 1 KB each).
-@functools.lru_cache(maxsize=4096)
-def _qr_data_url(code: str) -> str:
-    import qrcode
-
-    image = qrcode.make(code, box_size=6, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return qr_data_url(code)
 
 
 def coupons_issue(*, order: Order, product: Product) -> None:
@@ -70,29 +55,11 @@ def coupons_issue(*, order: Order, product: Product) -> None:
             raise RuntimeError("could not draw a unique voucher code")
 
 
-def _staff_store(*, staff, store_id: int | None) -> Store:
-    """Where a verification is recorded: a store the staff member is on (the one named, else their
-    first); a superuser (an operator) may name any store, and must name one when on none."""
-    mine = list(Store.objects.filter(staff=staff, is_active=True).order_by("pk").values_list("pk", flat=True))
-    if not mine and not staff.is_superuser:
-        raise ApplicationError("no_store", _("You are not on the staff of any store."), 403)
-    if store_id is None:
-        if not mine:
-            raise ApplicationError("store_required", _("Name the store where the voucher is used."), 400)
-        store_id = mine[0]
-    elif store_id not in mine and not staff.is_superuser:
-        raise ApplicationError("not_your_store", _("You are not on the staff of this store."), 403)
-    store = Store.objects.filter(pk=store_id, is_active=True).first()
-    if store is None:
-        raise invalid(_("No such store."))
-    return store
-
-
 def coupon_verify(*, code: str, staff, store_id: int | None = None) -> Coupon:
     """Store staff verify (核销) a voucher: once, before it expires, recording who and where."""
     if not staff.has_perm(VERIFY_PERMISSION):
         raise ApplicationError("permission_denied", _("Only store staff may verify vouchers."), 403)
-    store = _staff_store(staff=staff, store_id=store_id)  # before the code: no probing codes from nowhere
+    store = staff_store(staff=staff, store_id=store_id)  # before the code: no probing codes from nowhere
     code = coupon_code_normalise(code)
     found = Coupon.objects.filter(code=code).values_list("order_id", flat=True).first()
     if found is None:
@@ -112,6 +79,7 @@ def coupon_verify(*, code: str, staff, store_id: int | None = None) -> Coupon:
         if not order.coupons.exclude(status=Coupon.Status.USED).exists():
             order.status, order.completed_at = Order.Status.COMPLETED, moment
             order.save(update_fields=["status", "completed_at"])
+            order_commission_queue(order=order)  # completion pays the inviter's held commission
     return coupon
 
 

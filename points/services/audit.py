@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from core.clock import now
 from points.models import Account, Entry, Lot, LotUse
 
 
@@ -37,14 +38,7 @@ def ledger_audit(*, limit: int = 50) -> AuditReport:
     if report.total_balance != 0:
         report.problems.append(f"balances sum to {report.total_balance}, not 0")
 
-    mismatched = (
-        Account.objects.annotate(entries_sum=Sum("entries__amount"))
-        .exclude(balance=F("entries_sum"))
-        .exclude(balance=0, entries_sum__isnull=True)
-        .values_list("code", "balance", "entries_sum")[:limit]
-    )
-    for code, balance, entries_sum in mismatched:
-        report.problems.append(f"account {code}: balance {balance} but entries sum to {entries_sum or 0}")
+    report.problems += accounts_entries_mismatched(Account.objects.all(), limit=limit)
 
     stale = Account.objects.raw(
         """
@@ -86,13 +80,7 @@ def ledger_audit(*, limit: int = 50) -> AuditReport:
     )
     for lot_id, amount, remaining, used in bad_lots:
         report.problems.append(f"lot {lot_id}: used {amount - remaining} but its uses sum to {used}")
-    for code, balance, in_lots in (
-        Account.objects.filter(kind=Account.Kind.USER)
-        .annotate(in_lots=Coalesce(Sum("lots__remaining"), 0))
-        .exclude(in_lots=F("balance"))
-        .values_list("code", "balance", "in_lots")[:limit]
-    ):
-        report.problems.append(f"account {code}: lots hold {in_lots} but the balance is {balance}")
+    report.problems += wallets_lots_mismatched(limit=limit)
     for code, lots in (
         Account.objects.exclude(kind=Account.Kind.USER)
         .annotate(lots_count=Count("lots"))
@@ -101,3 +89,61 @@ def ledger_audit(*, limit: int = 50) -> AuditReport:
     ):
         report.problems.append(f"account {code}: not a wallet but has {lots} lots")
     return report
+
+
+def accounts_entries_mismatched(accounts, *, limit: int = 50) -> list[str]:
+    """Accounts of the queryset whose balance is not the sum of their entries."""
+    mismatched = (
+        accounts.annotate(entries_sum=Sum("entries__amount"))
+        .exclude(balance=F("entries_sum"))
+        .exclude(balance=0, entries_sum__isnull=True)
+        .values_list("code", "balance", "entries_sum")[:limit]
+    )
+    return [
+        f"account {code}: balance {balance} but entries sum to {entries_sum or 0}"
+        for code, balance, entries_sum in mismatched
+    ]
+
+
+def wallets_lots_mismatched(*, limit: int = 50) -> list[str]:
+    """Wallets whose lots do not hold exactly their balance."""
+    return [
+        f"account {code}: lots hold {in_lots} but the balance is {balance}"
+        for code, balance, in_lots in (
+            Account.objects.filter(kind=Account.Kind.USER)
+            .annotate(in_lots=Coalesce(Sum("lots__remaining"), 0))
+            .exclude(in_lots=F("balance"))
+            .values_list("code", "balance", "in_lots")[:limit]
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class WalletSums:
+    """The points members hold, summed three independent ways, which must agree."""
+
+    balances: int  # the wallets' balances
+    entries: int  # the wallets' ledger entries
+    lots: int  # the wallets' lots' remainders
+    overdue: int  # of `lots`: remainders of lots past their date (waiting for the expiry job)
+
+    @property
+    def unexpired(self) -> int:
+        return self.lots - self.overdue
+
+
+def wallet_sums() -> WalletSums:
+    """Sums over every user wallet (a full pass over the wallets' entries: a nightly read)."""
+    wallets = Account.objects.filter(kind=Account.Kind.USER)
+    lots = Lot.objects.filter(account__kind=Account.Kind.USER).aggregate(
+        total=Coalesce(Sum("remaining"), 0),
+        overdue=Coalesce(Sum("remaining", filter=Q(expires_at__lte=now())), 0),
+    )
+    return WalletSums(
+        balances=wallets.aggregate(total=Coalesce(Sum("balance"), 0))["total"],
+        entries=Entry.objects.filter(account__kind=Account.Kind.USER).aggregate(total=Coalesce(Sum("amount"), 0))[
+            "total"
+        ],
+        lots=lots["total"],
+        overdue=lots["overdue"],
+    )

@@ -52,3 +52,18 @@ class ReferralLeaderboardMeOutput(serializers.Serializer):
 class ReferralLeaderboardOutput(serializers.Serializer):
     entries = ReferralLeaderboardEntryOutput(many=True)
     me = ReferralLeaderboardMeOutput()
+
+
+class ReferralCommissionInviteeOutput(serializers.Serializer):
+    nickname = serializers.CharField()
+
+
+class ReferralCommissionOutput(serializers.Serializer):
+    invitee = ReferralCommissionInviteeOutput()
+    order = serializers.IntegerField(help_text=_("The friend's mall order."))
+    amount = serializers.IntegerField(help_text=_("Commission in points (0 when the monthly cap left nothing)."))
+    status = serializers.ChoiceField(
+        choices=["held", "paid", "void"],
+        help_text=_("held until the order completes, then paid; void when it was cancelled or capped."),
+    )
+    created_at = serializers.DateTimeField()

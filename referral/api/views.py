@@ -6,11 +6,18 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.http import client_address
 from referral.api import errors as e
 from referral.api import serializers as s
-from referral.models import Referral
-from referral.selectors import poster_template_get, referral_invitees, referral_leaderboard, referral_summary
-from referral.services import referral_poster, referral_profile_ensure
+from referral.models import Commission, Referral
+from referral.selectors import (
+    poster_template_get,
+    referral_commissions,
+    referral_invitees,
+    referral_leaderboard,
+    referral_summary,
+)
+from referral.services import referral_poster, referral_profile_ensure, referral_sharer_seen
 
 
 class FirstRendererNegotiation(BaseContentNegotiation):
@@ -34,6 +41,7 @@ class ReferralMeApi(APIView):
     )
     def get(self, request):
         profile = referral_profile_ensure(user=request.user)
+        referral_sharer_seen(user_id=request.user.pk, client=client_address(request))  # see docs/points.md
         return Response(s.ReferralMeOutput(referral_summary(profile=profile)).data)
 
 
@@ -57,6 +65,7 @@ class ReferralPosterApi(APIView):
         data.is_valid(raise_exception=True)
         template = poster_template_get(template_id=data.validated_data.get("template"))
         png = referral_poster(user=request.user, template=template)
+        referral_sharer_seen(user_id=request.user.pk, client=client_address(request))
         response = HttpResponse(png, content_type="image/png")
         response["Cache-Control"] = "private, max-age=300"
         return response
@@ -73,6 +82,22 @@ class ReferralInviteesApi(ListAPIView):
 
     def get_queryset(self):
         return referral_invitees(user=self.request.user)
+
+
+@extend_schema(
+    summary="My commissions",
+    description="Distribution commission (分销): what the caller earned from each invited friend's "
+    "mall redemption, newest first and paginated: the friend's `nickname`, the `order`, the `amount` "
+    "in points and its `status`: `held` until the order completes (its voucher verified, or the goods "
+    "received), then `paid` into the wallet; `void` when the order was cancelled or the monthly cap "
+    "left nothing.",
+)
+class ReferralCommissionsApi(ListAPIView):
+    serializer_class = s.ReferralCommissionOutput
+    queryset = Commission.objects.none()  # for the schema; the real list is the selector's
+
+    def get_queryset(self):
+        return referral_commissions(user=self.request.user)
 
 
 class ReferralLeaderboardApi(APIView):

@@ -28,6 +28,22 @@ CYCLE_CHECK_DEPTH = 100
 SHARE_OPENED_TASK = "share_opened"
 
 
+# A landing-page open from an address the sharer's own phone used this long before is not a
+# friend's (the sharer opening their own link in a browser); the scan is still recorded.
+SHARER_ADDRESS_SECONDS = 24 * 3600
+
+
+def _sharer_address_key(user_id: int, client_hash: str) -> str:
+    return f"referral:sharer-address:{user_id}:{client_hash}"
+
+
+def referral_sharer_seen(*, user_id: int, client: str) -> None:
+    """Remember, for a day, that member `user_id` used the mini-program from address `client` (a
+    hash of it): a landing-page open of their share from there is their own, not a friend's."""
+    if client:
+        cache.set(_sharer_address_key(user_id, _hash(client)[:16]), 1, SHARER_ADDRESS_SECONDS)
+
+
 def _hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
 
@@ -36,6 +52,8 @@ def referral_scan_record(
     *, code: str, profile: ReferralProfile | None, channel: Channel | None, user_agent: str = "", client: str = ""
 ) -> Scan | None:
     """A landing-page visit. The same browser (user agent and address) within ten minutes counts once.
+    It counts as a friend's open of the sharer's share unless it comes from an address the sharer's
+    own phone used in the last day (`referral_sharer_seen`).
 
     Only hashes are kept, never the user agent or the address themselves.
     """
@@ -56,7 +74,7 @@ def referral_scan_record(
     scan = Scan.objects.create(
         code=code, profile=profile, channel=channel, source=Scan.Source.LANDING, user_agent_hash=user_agent_hash
     )
-    if profile is not None:
+    if profile is not None and not cache.get(_sharer_address_key(profile.user_id, client_hash)):
         friend = f"client:{_hash(f'{user_agent_hash}:{client_hash}')[:40]}"
         share_open_record(sharer_id=profile.user_id, friend=friend, source=Scan.Source.LANDING, scan=scan)
     return scan

@@ -130,6 +130,22 @@ def test_staff_login_accepts_staff_only(api_client):
     assert customer.status_code == 401 and customer.json()["code"] == "invalid_credentials"
 
 
+def test_store_staff_without_admin_access_log_in_for_the_desk(api_client):
+    """A clerk added with store_staff_add (门店核销员, not is_staff) takes tokens for the desk's
+    scanner: verifying vouchers and recording visits need them."""
+    from mall.models import Store
+    from mall.services import store_staff_add
+
+    clerk = store_staff_add(store=Store.objects.create(name="门店"), username="desk2", password="desk-password-2026")
+    assert not clerk.is_staff
+
+    ok = api_client.post(
+        "/api/auth/staff/login", {"username": "desk2", "password": "desk-password-2026"}, format="json"
+    )
+
+    assert ok.status_code == 200 and ok.json()["access"]
+
+
 def test_login_is_throttled(api_client, settings):
     from rest_framework.throttling import ScopedRateThrottle
 

@@ -116,8 +116,11 @@ def test_the_plays_have_daily_figures(history):
     active(history["u2"], 3, kind="drew")
     active(history["u1"], 3, kind="packet_opened")
     active(history["u3"], 3, kind="quizzed")
+    active(history["u2"], 3, kind="visited")
+    active(history["u3"], 3, kind="visited")
     metrics_compute_day(day=day(3), complete_until=day(40))
     got = figures(day(3))
 
     assert (got[("draws", "")], got[("packets_opened", "")], got[("quizzes", "")]) == (2, 1, 1)
+    assert got[("store_visits", "")] == 2
     assert got[("prizes_won", "")] == 0

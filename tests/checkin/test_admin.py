@@ -48,6 +48,7 @@ def test_a_new_challenge_can_be_created_and_bad_windows_are_refused(operator_cli
     data = {
         "title": "新挑战",
         "kind": "daily",
+        "checkin_by": "app",
         "is_active": "on",
         "sort_order": 0,
         "timezone": "Asia/Shanghai",
@@ -73,6 +74,39 @@ def test_a_new_challenge_can_be_created_and_bad_windows_are_refused(operator_cli
     data["window_start"], data["window_end"] = "05:00", "09:00"
     response = operator_client.post("/admin/checkin/challenge/add/", data)
     assert response.status_code == 302
+
+
+def test_an_attendance_challenge_with_makeup_is_refused_on_the_field(operator_client):
+    data = {
+        "title": "到店挑战",
+        "kind": "multi_day",
+        "checkin_by": "visit",
+        "is_active": "on",
+        "sort_order": 0,
+        "timezone": "Asia/Shanghai",
+        "day_cutoff": "00:00",
+        "window_start": "08:00",
+        "window_end": "20:00",
+        "start_date": "2026-03-02",
+        "duration_days": 7,
+        "required_days": 3,
+        "repeat": "on",
+        "makeup_limit": 2,
+        "makeup_cost": 0,
+        "stake_min": 10,
+        "stake_max": 100,
+        "bonus": 0,
+        "max_participants": 0,
+        "split_rule": "equal",
+        "no_winner_rule": "refund",
+        "rounds-TOTAL_FORMS": 0,
+        "rounds-INITIAL_FORMS": 0,
+    }
+    response = operator_client.post("/admin/checkin/challenge/add/", data)
+    assert response.status_code == 200
+    assert "到店打卡的挑战不支持补签" in response.content.decode()
+    data["makeup_limit"] = 0
+    assert operator_client.post("/admin/checkin/challenge/add/", data).status_code == 302
 
 
 def test_preview_then_settle(operator_client, played):

@@ -144,7 +144,10 @@ def test_not_enrolled_over_http(early_bird):
 def test_the_demo_seed_is_idempotent(early_bird):
     demo.seed()
     demo.seed()
-    assert Challenge.objects.count() == 3  # 早起打卡 (the fixture), 21天早睡打卡, 全天打卡（演示）
+    assert Challenge.objects.count() == 4  # 早起打卡 (the fixture), 21天早睡打卡, 全天打卡（演示）, 到店打卡
+    visits = Challenge.objects.get(title=demo.DEMO_VISITS_TITLE)
+    visits.full_clean()
+    assert (visits.checkin_by, visits.makeup_limit, visits.required_days) == ("visit", 0, 3)
     all_day = Challenge.objects.get(title=demo.DEMO_ALL_DAY_TITLE)
     all_day.full_clean()
     assert (all_day.window_start.hour, all_day.window_end.hour) == (0, 23)

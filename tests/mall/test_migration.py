@@ -14,6 +14,14 @@ BEFORE = [
     ("mall", None),
 ]
 
+# Constraints that later migrations add to these tables (not the move's doing): mall 0005's
+# discount of an order (docs/membership.md), mall 0006's product cost (docs/liability.md).
+ADDED_AFTER_THE_MOVE = {
+    "points_order_discount_percent_check",
+    "points_order_discount_valid",
+    "points_product_cost_check",
+}
+
 
 def _migrate(targets):
     executor = MigrationExecutor(connection)
@@ -84,5 +92,6 @@ def test_a_database_with_mall_data_migrates_to_the_mall_app_keeping_everything()
     clerk_now.groups.add(group)
     assert CurrentUser.objects.get(pk=clerk_now.pk).has_perm("mall.verify_coupon")
     # and the hand-made parts of the schema are untouched
-    assert _constraints("points_product") | _constraints("points_order") == constraints_before
+    after = _constraints("points_product") | _constraints("points_order")
+    assert after - ADDED_AFTER_THE_MOVE == constraints_before
     assert {"points_product_price_positive", "points_order_one_per_request_key"} <= constraints_before

@@ -1,10 +1,11 @@
 import itertools
+from decimal import Decimal
 
 import factory
 
 from accounts.services import user_verify_phone
 from referral.codes import scene_for_user
-from referral.models import Channel, Milestone, PosterTemplate, RewardRule
+from referral.models import Channel, CommissionRule, Milestone, PosterTemplate, RewardRule
 from referral.services import referral_bind_new_user, referral_profile_ensure
 from tests.factories import UserFactory as BaseUserFactory
 
@@ -27,6 +28,16 @@ class RuleFactory(factory.django.DjangoModelFactory):
     invitee_points = 20
     requires_phone = True
     qualifies = True
+
+
+class CommissionRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CommissionRule
+
+    name = factory.Sequence(lambda n: f"commission {n}")
+    percent = Decimal("10")
+    days = 30
+    monthly_cap = 0
 
 
 class MilestoneFactory(factory.django.DjangoModelFactory):

@@ -118,6 +118,37 @@ def test_opening_your_own_code_earns_nothing(share_task, sharer, django_capture_
     assert wallet_balance(user=sharer) == 0
 
 
+def test_the_sharer_opening_their_own_link_in_a_browser_earns_nothing(
+    share_task, sharer, django_capture_on_commit_callbacks
+):
+    """The sharer's phone fetched their code (referral/me) from an address: a landing-page open from
+    that address within a day is the sharer's own, not a friend's; a friend elsewhere still counts."""
+    from tests.conftest import client_for
+
+    phone = client_for(sharer)
+    assert phone.get("/api/referral/me", REMOTE_ADDR="198.51.100.7").status_code == 200
+    profile = sharer.referral_profile
+    with django_capture_on_commit_callbacks(execute=True):
+        assert scan(profile, agent="Mozilla/5.0 Safari", client="198.51.100.7") is not None  # the scan is kept
+    assert not ShareOpen.objects.exists() and completions(sharer) == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        scan(profile, client="203.0.113.9")
+    assert completions(sharer) == 1
+
+
+def test_the_sharers_login_address_is_theirs_too(share_task, sharer, api_client, django_capture_on_commit_callbacks):
+    from core.models import User
+
+    openid_code = f"sharer-{sharer.pk}"  # the fake WeChat gives code X the openid fake-X
+    User.objects.filter(pk=sharer.pk).update(openid=f"fake-{openid_code}")
+    login = api_client.post("/api/auth/wechat/login", {"code": openid_code}, format="json", REMOTE_ADDR="198.51.100.8")
+    assert login.status_code == 200 and login.json()["user"]["id"] == sharer.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        scan(sharer.referral_profile, client="198.51.100.8")
+    assert completions(sharer) == 0
+
+
 def test_an_existing_user_logging_in_with_a_code_is_no_open(
     share_task, sharer, api_client, django_capture_on_commit_callbacks
 ):

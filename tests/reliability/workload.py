@@ -86,7 +86,15 @@ EXPECTED: dict[str, dict[int, set[str] | None]] = {
         400: {"insufficient_points"},
         409: {"already_joined", "enrollment_closed", "round_full"},
     },
-    "POST challenges/{id}/checkin": {200: None, 201: None, 404: {"not_enrolled"}, 409: {"checkin_window_closed"}},
+    "POST challenges/{id}/checkin": {
+        200: None,
+        201: None,
+        404: {"not_enrolled"},
+        409: {"checkin_window_closed", "visit_required"},
+    },
+    "GET me/member-code": {200: None, 401: DELETED_ACCOUNT_401},
+    # A member deleted meanwhile has no valid code any more (404 member_code_invalid).
+    "POST staff/visits": {200: None, 404: {"member_code_invalid"}},
     "POST challenges/{id}/makeup": {
         201: None,
         400: {"insufficient_points", "invalid_makeup_date"},
@@ -101,6 +109,9 @@ EXPECTED: dict[str, dict[int, set[str] | None]] = {
         409: {"out_of_stock", "limit_reached"},
     },
     "POST mall/redemptions/{id}/cancel": {200: None, 409: {"invalid_state", "already_used", "coupon_expired"}},
+    # The store verifies a voucher (its order completes: the inviter's commission is paid), some
+    # while the customer cancels the same order.
+    "POST staff/coupons/verify": {200: None, 409: {"already_used", "coupon_cancelled"}},
     "POST groupbuys/offers/{id}/open": {
         201: None,
         400: {"insufficient_points"},
@@ -285,6 +296,19 @@ def build_world(*, seed: int, users: int = 40) -> World:
         )
     share = PointsTaskFactory(code=f"wl-share-{seed}", points=5, frequency=PointsTask.Frequency.DAILY)
     read = PointsTaskFactory(code=f"wl-read-{seed}", points=2, frequency=PointsTask.Frequency.UNLIMITED, daily_cap=3)
+    # A level every member holds, whose privileges the paths apply (docs/membership.md): 10% off the
+    # mall's redemptions, one more free draw a day, one more makeup card a month.
+    from points.models import Level
+
+    Level.objects.update_or_create(
+        threshold=0,
+        defaults={
+            "name": "wl level",
+            "discount_percent": 10,
+            "extra_lottery_draws_per_day": 1,
+            "extra_makeups_per_month": 1,
+        },
+    )
     _lottery_world()  # a paid wheel with a points prize and a voucher prize, both of small stock
     _quiz_and_share_world()  # the daily quiz's bank, and the share task a friend's open pays
 
@@ -308,6 +332,11 @@ def build_world(*, seed: int, users: int = 40) -> World:
         invitee_points=0,
         requires_phone=False,
     )
+    # Distribution commission: 10% of friends' redemptions, a cap the run reaches (docs/commission.md).
+    from referral.models import CommissionRule
+
+    CommissionRule.objects.create(name="wl commission", percent=10, days=0, monthly_cap=COMMISSION_CAP)
+    _verifier_world()
 
     # The mall: small stock, per-user limits; some products are also sold by group-buys and assists.
     products = {
@@ -393,6 +422,8 @@ def build_world(*, seed: int, users: int = 40) -> World:
         for user in people:
             if rng.random() < 0.75:
                 challenge_join(user=user, challenge=multi, stake=rng.randint(10, 40))
+
+    _visit_world(people, rng=rng, today=today)  # an attendance challenge and a clerk at the desk
 
     return World(
         seed=seed,
@@ -848,6 +879,50 @@ def op_cancel(phone: Phone) -> None:
         phone.post("POST mall/redemptions/{id}/cancel", f"mall/redemptions/{order}/cancel", actor=actor)
 
 
+WL_VERIFIER = "wl-verifier"
+
+
+def _verifier_world() -> None:
+    """A store clerk who verifies vouchers (核销) at the front desk."""
+    from django.contrib.auth.models import Group
+
+    from mall.services import STORE_STAFF_GROUP, roles_seed
+    from tests.factories import StaffFactory
+    from tests.mall.factories import StoreFactory
+
+    roles_seed()
+    clerk = StaffFactory(username=WL_VERIFIER, is_staff=False)
+    clerk.groups.add(Group.objects.get(name=STORE_STAFF_GROUP))
+    StoreFactory(name="wl verifying store").staff.add(clerk)
+
+
+def op_voucher_verify(phone: Phone) -> None:
+    """The clerk verifies an unused voucher of someone's order (completing it pays the inviter's
+    commission); now and then the customer cancels that order at the same instant."""
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from core.models import User
+    from mall.models import Coupon
+
+    actor = phone.actor()
+    with phone.world.lock:
+        orders = list(phone.world.orders_of.get(actor.user_id, []))
+    if not orders:
+        return
+    order = phone.rng.choice(orders)
+    code = Coupon.objects.filter(order_id=order, status=Coupon.Status.UNUSED).values_list("code", flat=True).first()
+    if code is None:
+        return
+    clerk = User.objects.get(username=WL_VERIFIER)
+    clerk_actor = Actor(clerk.pk, str(AccessToken.for_user(clerk)), "", "")
+    verify = lambda p: p.post("POST staff/coupons/verify", "staff/coupons/verify", {"code": code}, actor=clerk_actor)  # noqa: E731
+    if phone.rng.random() < 0.3:
+        cancel = lambda p: p.post("POST mall/redemptions/{id}/cancel", f"mall/redemptions/{order}/cancel", actor=actor)  # noqa: E731
+        phone.race(verify, cancel)
+    else:
+        verify(phone)
+
+
 def op_group_open(phone: Phone) -> None:
     """Open a group of an offer (plain, new users only, or a product with a per-user limit)."""
     phone.open_group(phone.actor(), phone.rng.choice(list(phone.world.offers)))
@@ -1112,6 +1187,78 @@ def op_lottery_draw(phone: Phone) -> None:
         step(key)(phone)
 
 
+WL_VISITS = "wl visits"
+WL_CLERK = "wl-clerk"
+
+
+def _visit_world(people, *, rng: random.Random, today: dt.date) -> None:
+    """An attendance challenge (到店打卡) with a round running today and entries of most users, and a
+    clerk on the staff of a store, who records the visits."""
+    import time_machine
+    from django.contrib.auth.models import Group
+
+    from checkin.models import Challenge
+    from checkin.services import challenge_join
+    from mall.services import STORE_STAFF_GROUP, roles_seed
+    from tests.checkin.factories import MultiDayChallengeFactory
+    from tests.factories import StaffFactory
+    from tests.mall.factories import StoreFactory
+
+    visits = MultiDayChallengeFactory(
+        title=WL_VISITS,
+        checkin_by=Challenge.CheckinBy.VISIT,
+        start_date=today - dt.timedelta(days=1),
+        duration_days=5,
+        required_days=2,
+        window_start=dt.time(0, 0),
+        window_end=dt.time(23, 59),
+        makeup_limit=0,
+        makeup_cost=0,
+        stake_min=10,
+        stake_max=30,
+    )
+    roles_seed()
+    clerk = StaffFactory(username=WL_CLERK, is_staff=False)
+    clerk.groups.add(Group.objects.get(name=STORE_STAFF_GROUP))
+    StoreFactory(name="wl store").staff.add(clerk)
+    with (
+        override_settings(LOCK_ORDER_CHECK=False),
+        time_machine.travel(_local_noon(visits.start_date - dt.timedelta(days=1)), tick=True),
+    ):
+        for user in people:
+            if rng.random() < 0.75:
+                challenge_join(user=user, challenge=visits, stake=rng.randint(10, 30))
+
+
+def op_visit(phone: Phone) -> None:
+    """A member shows their code (GET me/member-code) and the clerk records the visit; sometimes
+    two desks scan the same code at once, or a member's app check-in races the scan."""
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from checkin.models import Challenge
+    from core.models import User
+
+    actor = phone.actor()
+    status, body = phone.send("get", "GET me/member-code", "me/member-code", actor=actor)
+    if status != 200:
+        return
+    clerk = User.objects.get(username=WL_CLERK)
+    clerk_actor = Actor(clerk.pk, str(AccessToken.for_user(clerk)), "", "")
+    scan = lambda p: p.post("POST staff/visits", "staff/visits", {"code": body["code"]}, actor=clerk_actor)  # noqa: E731
+    roll = phone.rng.random()
+    if roll < 0.2:
+        phone.race(scan, scan)
+    elif roll < 0.3:
+        challenge = Challenge.objects.filter(title=WL_VISITS).values_list("pk", flat=True).get()
+
+        def tap(p):  # refused: a visit challenge is checked in at the desk
+            p.post("POST challenges/{id}/checkin", f"challenges/{challenge}/checkin", {}, actor=actor)
+
+        phone.race(scan, tap)
+    else:
+        scan(phone)
+
+
 def op_account_delete(phone: Phone) -> None:
     """A member who joined today, holding a voucher, a group they opened and an assist task,
     deletes their account (DELETE me) while, at the same instant, one of their own phones redeems
@@ -1252,6 +1399,7 @@ OPERATIONS = [
     Operation("makeup", 3, op_makeup),
     Operation("redeem", 10, op_redeem),
     Operation("cancel", 4, op_cancel),
+    Operation("voucher_verify", 3, op_voucher_verify),
     Operation("group_open", 4, op_group_open),
     Operation("group_join", 8, op_group_join),
     Operation("assist_start", 4, op_assist_start),
@@ -1274,6 +1422,7 @@ OPERATIONS = [
     Operation("redpacket_start", 3, op_redpacket_start),
     Operation("redpacket_open", 6, op_redpacket_open),
     Operation("redpacket_expire", 1, op_redpacket_expire),
+    Operation("visit", 4, op_visit),
 ]
 
 
@@ -1687,6 +1836,23 @@ def _check_challenges(world: World) -> list[str]:
     return problems
 
 
+def _check_visits(world: World) -> list[str]:
+    """One visit per member a day; every check-in of the attendance challenge is a visit's, on its
+    day, and its entry's count is its check-ins."""
+    from checkin.models import CheckIn, Entry, Visit
+
+    problems = []
+    per_day = Visit.objects.values("user", "local_date").annotate(n=Count("id")).filter(n__gt=1)
+    problems += [f"member {row['user']} has {row['n']} visits on {row['local_date']}" for row in per_day]
+    visited = set(Visit.objects.values_list("user", "local_date"))
+    for user_id, day in CheckIn.objects.filter(challenge__title=WL_VISITS).values_list("user", "local_date"):
+        if (user_id, day) not in visited:
+            problems.append(f"member {user_id} checked in to the attendance challenge on {day} without a visit")
+    entries = Entry.objects.filter(round__challenge__title=WL_VISITS).annotate(n=Count("checkin_set"))
+    problems += [f"entry {e.pk} counts {e.checkins} check-ins but has {e.n}" for e in entries if e.checkins != e.n]
+    return problems
+
+
 def _check_quiz_and_shares(world: World) -> list[str]:
     """One quiz attempt per user and day, paid exactly its points once; the share task paid at most
     its daily cap a day and never more often than distinct friends opened the sharer's shares."""
@@ -1783,6 +1949,69 @@ def _check_orders(world: World) -> list[str]:
     return problems
 
 
+COMMISSION_CAP = 60
+
+
+def _check_commissions(world: World) -> list[str]:
+    """Distribution commission: one per order, matching its order and referral; paid exactly when
+    its one credit was posted; never held on a cancelled or completed order; within the monthly
+    cap per inviter; and every standing order of an invited buyer that earns a point has one."""
+    from django.db.models.functions import TruncMonth
+
+    from mall.models import Order
+    from points.models import Transaction
+    from referral.models import Commission, Referral
+
+    problems = []
+    commissions = {c.order: c for c in Commission.objects.select_related("referral")}
+    orders = Order.objects.in_bulk(list(commissions))
+    credits = {
+        t.key: t
+        for t in Transaction.objects.filter(kind=Transaction.Kind.COMMISSION).prefetch_related("entries__account")
+    }
+    for order_id, c in commissions.items():
+        order = orders.get(order_id)
+        who = f"commission #{c.pk} (order {order_id}, {c.status})"
+        if order is None or order.user_id != c.invitee_id or order.points != c.price:
+            problems.append(f"{who}: does not match its order")
+        if c.referral.invitee_id != c.invitee_id or c.referral.inviter_id != c.inviter_id:
+            problems.append(f"{who}: does not match its referral")
+        if c.amount > c.price // 10:
+            problems.append(f"{who}: {c.amount} is more than 10% of {c.price}")
+        credit = credits.pop(f"commission:{c.pk}", None)
+        if (credit is not None) != (c.status == Commission.Status.PAID):
+            problems.append(f"{who}: credit posted {credit is not None}")
+        elif credit is not None:
+            legs = sorted((e.account.code, e.amount) for e in credit.entries.all())
+            if legs != sorted([("issuance", -c.amount), (f"user:{c.inviter_id}", c.amount)]):
+                problems.append(f"{who}: credit legs {legs}")
+        finished = (Order.Status.CANCELLED, Order.Status.COMPLETED)
+        if order is not None and c.status == Commission.Status.HELD and order.status in finished:
+            problems.append(f"{who}: still held on a {order.status} order")
+    problems += [f"commission credit {key} has no paid commission" for key in credits]
+    months = (
+        Commission.objects.filter(status__in=["held", "paid"])
+        .annotate(month=TruncMonth("local_date"))
+        .values("inviter_id", "month")
+        .annotate(total=Sum("amount"))
+    )
+    problems += [
+        f"inviter {m['inviter_id']}: {m['total']} commission points in {m['month']:%Y-%m}, over {COMMISSION_CAP}"
+        for m in months
+        if m["total"] > COMMISSION_CAP
+    ]
+    bound = {
+        r.invitee_id: r for r in Referral.objects.select_related("inviter").exclude(status=Referral.Status.REJECTED)
+    }
+    standing = Order.objects.filter(points__gte=10, user_id__in=list(bound)).exclude(
+        status__in=[Order.Status.CANCELLED, Order.Status.AWAITING_GROUP, Order.Status.AWAITING_ASSIST]
+    )
+    for order in standing.exclude(pk__in=list(commissions)):
+        if bound[order.user_id].inviter.is_active and order.created_at >= bound[order.user_id].created_at:
+            problems.append(f"order #{order.pk} ({order.status}) of an invited buyer has no commission")
+    return problems
+
+
 def _check_deleted_accounts(world: World) -> list[str]:
     """Every account deleted during the run (docs/privacy.md): anonymised, every token revoked, its
     referral rows kept and pointing at it; and once the nightly sweep has run (here, as the night
@@ -1862,8 +2091,10 @@ CHECKS = [
     ("red packets", _check_redpackets),
     ("challenges", _check_challenges),
     ("orders", _check_orders),
+    ("commissions", _check_commissions),
     ("lottery", _check_lottery),
     ("quiz and shares", _check_quiz_and_shares),
+    ("visits", _check_visits),
 ]
 
 
@@ -1885,7 +2116,7 @@ def world_figures(world: World) -> str:
     from checkin.models import CheckIn
     from core.models import User
     from mall.models import Order
-    from referral.models import Referral
+    from referral.models import Commission, Referral
 
     groups = Counter(GroupBuyGroup.objects.values_list("status", flat=True))
     tasks = Counter(AssistTask.objects.values_list("status", flat=True))
@@ -1894,7 +2125,8 @@ def world_figures(world: World) -> str:
         f"users {User.objects.count()}, referrals {Referral.objects.count()}, orders {dict(orders)}, "
         f"groups {dict(groups)}, tasks {dict(tasks)}, helps {AssistHelp.objects.count()}, "
         f"check-ins {CheckIn.objects.count()}, verified phones "
-        f"{User.objects.filter(phone_verified=True).count()}"
+        f"{User.objects.filter(phone_verified=True).count()}, "
+        f"commissions {dict(Counter(Commission.objects.values_list('status', flat=True)))}"
     )
 
 

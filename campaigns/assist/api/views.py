@@ -15,7 +15,7 @@ from campaigns.assist.selectors import (
 )
 from campaigns.assist.services import assist_bargain_redeem, assist_task_help, assist_task_start
 from core.api.pagination import Pagination
-from mall.api.errors import LEVEL_TOO_LOW, LIMIT_REACHED, OUT_OF_STOCK
+from mall.api.errors import LEVEL_TOO_LOW, LIMIT_REACHED, OUT_OF_STOCK, TAG_REQUIRED
 from mall.api.serializers import OrderOutput
 from mall.api.views import PAGE_PARAMETERS
 from mall.selectors import order_for
@@ -96,7 +96,7 @@ class AssistCampaignListApi(APIView):
 
 class AssistTaskStartApi(APIView):
     throttle_scope = "write"
-    error_codes = [e.CAMPAIGN_CLOSED, e.TASKS_LIMIT_REACHED, LIMIT_REACHED, OUT_OF_STOCK, LEVEL_TOO_LOW]
+    error_codes = [e.CAMPAIGN_CLOSED, e.TASKS_LIMIT_REACHED, LIMIT_REACHED, OUT_OF_STOCK, LEVEL_TOO_LOW, TAG_REQUIRED]
 
     @extend_schema(
         summary="Start a task",
@@ -158,7 +158,7 @@ class AssistTaskHelpApi(APIView):
 
 class BargainRedeemApi(APIView):
     throttle_scope = "write"
-    error_codes = [e.TASK_CLOSED, OUT_OF_STOCK, LIMIT_REACHED, LEVEL_TOO_LOW, INSUFFICIENT_POINTS]
+    error_codes = [e.TASK_CLOSED, OUT_OF_STOCK, LIMIT_REACHED, LEVEL_TOO_LOW, TAG_REQUIRED, INSUFFICIENT_POINTS]
 
     @extend_schema(
         summary="Buy a bargain",

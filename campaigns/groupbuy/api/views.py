@@ -7,7 +7,7 @@ from campaigns.groupbuy.api import errors as e
 from campaigns.groupbuy.api import serializers as s
 from campaigns.groupbuy.selectors import groupbuy_group_get, groupbuy_member_nicknames, groupbuy_offers_open
 from campaigns.groupbuy.services import groupbuy_group_join, groupbuy_group_open
-from mall.api.errors import LEVEL_TOO_LOW, LIMIT_REACHED, OUT_OF_STOCK
+from mall.api.errors import LEVEL_TOO_LOW, LIMIT_REACHED, OUT_OF_STOCK, TAG_REQUIRED
 from points.api.errors import INSUFFICIENT_POINTS
 
 
@@ -43,6 +43,7 @@ class GroupBuyGroupOpenApi(APIView):
         LIMIT_REACHED,
         OUT_OF_STOCK,
         LEVEL_TOO_LOW,
+        TAG_REQUIRED,
         INSUFFICIENT_POINTS,
     ]
 
@@ -70,6 +71,7 @@ class GroupBuyGroupJoinApi(APIView):
         LIMIT_REACHED,
         OUT_OF_STOCK,
         LEVEL_TOO_LOW,
+        TAG_REQUIRED,
         INSUFFICIENT_POINTS,
     ]
 

@@ -11,3 +11,10 @@ NO_DRAWS_LEFT = ErrorCode(
     "The caller has used every draw of the day: the daily limit, or every free draw of a free lottery.",
     "You have no draws left today.",
 )
+LOTTERY_TAG_REQUIRED = ErrorCode(
+    "tag_required",
+    403,
+    "The lottery is kept for members carrying one of its tags (docs/tags.md), and the caller carries none. "
+    "The list does not offer such a lottery to them.",
+    "This lottery is for selected members only.",
+)

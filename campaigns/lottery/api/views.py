@@ -58,17 +58,18 @@ class LotteryListApi(APIView):
         "`cost`s after the free ones, the caller's `draws_left_today` (free first, then paid; the daily "
         "limit counts both) and the prizes with the probability of each now (概率公示): a prize out of "
         "stock gives its chance to 谢谢参与, shown as the `none` prize or, when the lottery has none, "
-        "an extra entry with `id` null.",
+        "an extra entry with `id` null. A lottery kept for members with certain tags is listed only to "
+        "members carrying one of them (others drawing in it get 403 `tag_required`).",
         responses={200: s.LotteryOutput(many=True)},
     )
     def get(self, request):
-        rows = [_lottery_data(lottery, request.user) for lottery in lotteries_open()]
+        rows = [_lottery_data(lottery, request.user) for lottery in lotteries_open(user=request.user)]
         return Response(s.LotteryOutput(rows, many=True).data)
 
 
 class LotteryDrawApi(APIView):
     throttle_scope = "write"
-    error_codes = [e.LOTTERY_CLOSED, e.NO_DRAWS_LEFT, INSUFFICIENT_POINTS]
+    error_codes = [e.LOTTERY_CLOSED, e.NO_DRAWS_LEFT, e.LOTTERY_TAG_REQUIRED, INSUFFICIENT_POINTS]
 
     @extend_schema(
         summary="Draw",
