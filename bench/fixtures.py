@@ -175,7 +175,68 @@ def buyers_fund(user_ids: list[int], points: int) -> None:
     )
 
 
-def flash_product(stock: int):
+# The users at the end of the bench users, each part its own: the poster users last, then the
+# flash buyers (also the lottery players and the red packets' friends), the sell-out's buyers and
+# the red packets' starters.
+TAIL_PARTS = ("poster_users", "buyers", "sellout_buyers", "packets")
+
+
+def tail_users(cfg: dict) -> int:
+    return sum(cfg[part] for part in TAIL_PARTS)
+
+
+def buyers_slice(user_ids: list[int], cfg: dict, part: str) -> list[int]:
+    """The ids of one part of the tail (TAIL_PARTS)."""
+    end = len(user_ids)
+    for name in TAIL_PARTS:
+        start = end - cfg[name]
+        if name == part:
+            return user_ids[start:end]
+        end = start
+    raise KeyError(part)
+
+
+def flash_product(stock: int, *, per_user_limit: int | None = None):
     from mall.models import Product
 
-    return Product.objects.create(name="bench flash", kind=Product.Kind.COUPON, price=10, stock=stock, is_active=True)
+    return Product.objects.create(
+        name="bench flash",
+        kind=Product.Kind.COUPON,
+        price=10,
+        stock=stock,
+        per_user_limit=per_user_limit or 0,
+        is_active=True,
+    )
+
+
+# A wheel of little prize stock: most draws win nothing, the prizes sell out during the run.
+LOTTERY_PRIZE_STOCK = {"bench 5 points": 300, "bench 50 points": 30}
+
+
+def lottery_with_stock():
+    """A paid lottery (1 point a draw, no free draws, as many a day as asked) with two points
+    prizes of small stock and 谢谢参与; returns (lottery, prizes with stock)."""
+    from campaigns.lottery.models import Lottery, LotteryPrize
+
+    lottery = Lottery.objects.create(title="bench lottery", cost=1, free_draws_per_day=0, daily_limit=30000)
+    prizes = [
+        LotteryPrize.objects.create(lottery=lottery, name=name, points=int(name.split()[1]), weight=10, stock=stock)
+        for name, stock in LOTTERY_PRIZE_STOCK.items()
+    ]
+    LotteryPrize.objects.create(lottery=lottery, name="bench nothing", kind=LotteryPrize.Kind.NONE, weight=80)
+    return lottery, prizes
+
+
+REDPACKET_NEEDED = 100  # the most a campaign allows: packets stay open through a quick run
+
+
+def redpackets_started(starter_ids: list[int], *, needed: int):
+    """One open packet per starter, of a campaign whose friends may open as many as they like."""
+    from campaigns.redpacket.models import RedPacketCampaign
+    from campaigns.redpacket.services import redpacket_start
+    from core.models import User
+
+    campaign = RedPacketCampaign.objects.create(
+        title="bench packets", amount=10, helpers_needed=needed, pool=10 * needed, opens_per_day=30000
+    )
+    return [redpacket_start(user=user, campaign_id=campaign.pk)[0] for user in User.objects.filter(pk__in=starter_ids)]

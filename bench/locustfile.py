@@ -1,16 +1,17 @@
 """Load for bench/run.py, run headless in its own process (keep-alive connections, FastHttpUser).
 
 Environment (set by bench/run.py):
-  BENCH_SCENARIO  ping | checkin | rank | redeem | poster
+  BENCH_SCENARIO  ping | checkin | rank | redeem | sellout | draw | open | poster
   BENCH_TOKENS    a file with one access token per line
   BENCH_PER_USER  1: each simulated user keeps one token (a buyer); else every request takes the
                   next token (many distinct users)
   BENCH_RATE      requests per second per simulated user (open pacing); unset: as fast as answered
   BENCH_PATH      the request path;  BENCH_BODY  a JSON body (POST) or empty (GET)
   BENCH_OUT       where to write the tally (JSON) when the run stops
-  BENCH_MIX       a JSON list of [name, path, token file]: the requests take them in turn, each
-                  with its own tokens, and each name gets its own tally (`by_name`); so endpoints
-                  compared with one another meet the same moments of a noisy machine
+  BENCH_MIX       a JSON list of [name, path, token file] (or [..., JSON body] for a POST): the
+                  requests take them in turn, each with its own tokens, and each name gets its
+                  own tally (`by_name`); so endpoints compared with one another meet the same
+                  moments of a noisy machine
 """
 
 import itertools
@@ -38,12 +39,23 @@ TOKENS = _tokens(os.environ["BENCH_TOKENS"])
 _next_token = iter(TOKENS)
 _user_numbers = itertools.count()
 _MIX_SPEC = json.loads(os.environ.get("BENCH_MIX") or "[]")
-MIX = [(name, path, itertools.cycle(_tokens(tokens))) for name, path, tokens in _MIX_SPEC]
+# [name, path, token file] or [name, path, token file, JSON body]: a body makes it a POST.
+MIX = [(spec[0], spec[1], itertools.cycle(_tokens(spec[2])), spec[3] if len(spec) > 3 else "") for spec in _MIX_SPEC]
 _next_mix = itertools.cycle(MIX) if MIX else None
 
 TALLY = {"status": {}, "latencies_ms": [], "ok": 0, "first_start": None, "last_ok_end": None, "last_end": None}
-TALLY["by_name"] = {name: {"status": {}, "latencies_ms": []} for name, _path, _tokens in MIX}
-OK = {"ping": {200}, "checkin": {201}, "rank": {200}, "redeem": {201}, "poster": {200}}[SCENARIO]
+TALLY["by_name"] = {name: {"status": {}, "latencies_ms": []} for name, *_rest in MIX}
+# What counts as the scenario's answer (its throughput): a sell-out counts its refusals.
+OK = {
+    "ping": {200},
+    "checkin": {201},
+    "rank": {200},
+    "redeem": {201},
+    "sellout": {409},
+    "draw": {201},
+    "open": {200},
+    "poster": {200},
+}[SCENARIO]
 
 
 class BenchUser(FastHttpUser):
@@ -74,11 +86,15 @@ class BenchUser(FastHttpUser):
             TALLY["last_ok_end"] = max(TALLY["last_ok_end"] or 0, ended)
 
     def _call_mixed(self):
-        name, path, tokens = next(_next_mix)
+        name, path, tokens, body = next(_next_mix)
+        headers = {"Authorization": f"Bearer {next(tokens)}"}
         started = time.time()
-        with self.client.get(
-            path, headers={"Authorization": f"Bearer {next(tokens)}"}, name=name, catch_response=True
-        ) as response:
+        if body:
+            headers["Content-Type"] = "application/json"
+            request = self.client.post(path, data=body, headers=headers, name=name, catch_response=True)
+        else:
+            request = self.client.get(path, headers=headers, name=name, catch_response=True)
+        with request as response:
             ended = time.time()
             self._tally(response.status_code, started, ended)
             mine = TALLY["by_name"][name]

@@ -99,6 +99,12 @@ def redemption_create(
         if existing is not None:
             existing.replayed = True  # the view answers 200, not 201
             return existing
+    # A sold-out product is answered from one unlocked read, before any lock or transaction: after
+    # a flash sale's sell-out, every late buyer would otherwise take their member lock and open a
+    # transaction only to be refused at the stock's UPDATE (docs/benchmarks.md, flash_sellout).
+    # A unit a cancellation returns meanwhile is the next request's.
+    if Product.objects.filter(pk=product_id, stock__lt=quantity).exists():
+        raise out_of_stock()
     try:
         return _redemption_create(
             user=user,

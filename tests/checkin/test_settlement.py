@@ -307,6 +307,39 @@ class TestExactlyOnce:
         assert report.failed == [entries_a[0].round_id] and report.settled == 1
         assert Round.objects.get(pk=entries_b[0].round_id).status == Round.Status.SETTLED
 
+    def test_the_nightly_task_fans_out_one_task_per_due_round(self):
+        """On a broker each due round is its own task, so two workers settle two rounds at once."""
+        from checkin import tasks
+
+        first, second = ChallengeFactory(), ChallengeFactory()
+        _, entries_a = play(first, [10], checkers=[0])
+        _, entries_b = play(second, [10], checkers=[])
+        with mock.patch.object(tasks.settle_round_task, "delay") as queued, time_machine.travel(AFTER, tick=False):
+            tasks.settle_rounds_task.apply(throw=True)
+        assert [c.args for c in queued.call_args_list] == [(entries_a[0].round_id,), (entries_b[0].round_id,)]
+        assert not Settlement.objects.exists()  # queued, not settled here
+
+    def test_in_process_the_nightly_task_settles_the_others_and_then_fails(self):
+        from checkin import tasks
+
+        first, second = ChallengeFactory(), ChallengeFactory()
+        _, entries_a = play(first, [10], checkers=[0])
+        _, entries_b = play(second, [10], checkers=[0])
+        real = settlement_module.round_settle
+
+        def failing_first(*, round_id, **kwargs):
+            if round_id == entries_a[0].round_id:
+                raise RuntimeError("broken")
+            return real(round_id=round_id, **kwargs)
+
+        with (
+            mock.patch.object(tasks, "round_settle", side_effect=failing_first),
+            time_machine.travel(AFTER, tick=False),
+            pytest.raises(RuntimeError, match="failed"),
+        ):
+            tasks.settle_rounds_task.apply(throw=True)
+        assert Round.objects.get(pk=entries_b[0].round_id).status == Round.Status.SETTLED
+
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)

@@ -66,6 +66,21 @@ def test_out_of_stock(user):
     assert Order.objects.count() == 1
 
 
+def test_a_sold_out_product_is_answered_from_one_read_without_a_lock(user):
+    """After a flash sale's sell-out, late buyers are refused before any lock or transaction."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    product = ProductFactory(stock=2, price=10)
+    give_points(user, 100)
+    with CaptureQueriesContext(connection) as queries:
+        error = error_of(lambda: redeem(user, product, quantity=3))  # fewer left than asked
+    assert (error.code, error.status) == ("out_of_stock", 409)
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert len(sql) == 1 and "FOR " not in sql[0] and "SAVEPOINT" not in sql[0], sql
+    assert redeem(user, product, quantity=2).quantity == 2  # the stock left is still for sale
+
+
 def test_insufficient_points_changes_nothing(user):
     product = ProductFactory(stock=5, price=80)
     give_points(user, 79)
