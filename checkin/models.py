@@ -60,6 +60,7 @@ class Challenge(ConstraintErrorsOnFields, models.Model):
         max_length=8,
         choices=CheckinBy.choices,
         default=CheckinBy.APP,
+        db_default=CheckinBy.APP,
         help_text=_(
             "A visit: staff scan the member's code at the front desk, and the visit counts as the day's check-in "
             "(one a day, within the window). The member cannot check in from the app, and makeup is off."

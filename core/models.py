@@ -35,8 +35,8 @@ class User(AbstractUser):
     avatar = models.ImageField(_("avatar image"), upload_to=avatar_upload_to, blank=True)
     avatar_url = models.URLField(_("avatar URL"), max_length=500, blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
-    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True, default="")
-    city = models.CharField(_("city"), max_length=64, blank=True)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True, default="", db_default="")
+    city = models.CharField(_("city"), max_length=64, blank=True, default="", db_default="")
 
     objects = UserManager()
 

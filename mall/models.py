@@ -134,8 +134,8 @@ class Order(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     points = models.BigIntegerField(_("points"), help_text=_("Points paid, after the level discount."))
     # The member's level discount (docs/membership.md): the list price is points + discount_points.
-    discount_percent = models.PositiveSmallIntegerField(_("level discount (% off)"), default=0)
-    discount_points = models.BigIntegerField(_("discount (points)"), default=0)
+    discount_percent = models.PositiveSmallIntegerField(_("level discount (% off)"), default=0, db_default=0)
+    discount_points = models.BigIntegerField(_("discount (points)"), default=0, db_default=0)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.CREATED)
     address = models.CharField(_("address"), max_length=300, blank=True)
     store = models.ForeignKey(

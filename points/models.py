@@ -315,6 +315,7 @@ class Level(ConstraintErrorsOnFields, models.Model):
     discount_percent = models.PositiveSmallIntegerField(
         _("mall discount (% off)"),
         default=0,
+        db_default=0,
         validators=[MaxValueValidator(MAX_DISCOUNT_PERCENT)],
         help_text=_(
             "Percent off mall prices in points, 0-99. The points off are rounded down, so a product "
@@ -324,15 +325,20 @@ class Level(ConstraintErrorsOnFields, models.Model):
     extra_makeups_per_month = models.PositiveSmallIntegerField(
         _("extra makeup check-ins per month"),
         default=0,
+        db_default=0,
         help_text=_("Makeup check-ins beyond a challenge's own limit, per calendar month, across all challenges."),
     )
     extra_lottery_draws_per_day = models.PositiveSmallIntegerField(
         _("extra lottery draws per day"),
         default=0,
+        db_default=0,
         help_text=_("Free draws added to every lottery's daily free draws (its daily limit still applies)."),
     )
     birthday_gift_points = models.PositiveIntegerField(
-        _("birthday gift (points)"), default=0, help_text=_("Points paid once a year on the member's birthday.")
+        _("birthday gift (points)"),
+        default=0,
+        db_default=0,
+        help_text=_("Points paid once a year on the member's birthday."),
     )
 
     class Meta:

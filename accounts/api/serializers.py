@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.api.fields import AbsoluteUrlField, OptionalUrlField, StrictCharField
+from core.api.fields import AbsoluteUrlField, OptionalUrlField, StrictCharField, StrictDateField
 
 
 class WeChatLoginInput(serializers.Serializer):
@@ -79,11 +79,8 @@ class MeLevelOutput(serializers.Serializer):
 class MeUpdateInput(serializers.Serializer):
     nickname = StrictCharField(max_length=64, required=False, allow_blank=False)
     avatar_url = OptionalUrlField(max_length=500, required=False)
-    birthday = serializers.DateField(
-        required=False,
-        allow_null=True,
-        input_formats=["iso-8601"],
-        help_text=_("YYYY-MM-DD, from 1900-01-01 to today; null clears it."),
+    birthday = StrictDateField(
+        required=False, allow_null=True, help_text=_("YYYY-MM-DD, from 1900-01-01 to today; null clears it.")
     )
     gender = serializers.ChoiceField(
         choices=["", "male", "female"], required=False, help_text=_("male, female, or empty to clear it.")

@@ -15,6 +15,7 @@ class Migration(migrations.Migration):
             model_name="challenge",
             name="checkin_by",
             field=models.CharField(
+                db_default="app",
                 choices=[
                     ("app", "in the app (the member taps check-in)"),
                     ("visit", "a visit verified by store staff (到店打卡)"),

@@ -43,6 +43,20 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictDateField(serializers.DateField):
+    """An ISO date, or null where allowed: a form field sent empty is an invalid date, as in JSON
+    (DRF would read it as null and clear the value)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["iso-8601"])
+        super().__init__(**kwargs)
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            return dictionary.get(self.field_name)
+        return super().get_value(dictionary)
+
+
 @extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "05:00"})
 class HourMinuteField(serializers.TimeField):
     """A wall-clock time rendered "HH:MM" (the schema says so: it is not an ISO `time`)."""

@@ -16,12 +16,13 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="user",
             name="city",
-            field=models.CharField(blank=True, max_length=64, verbose_name="city"),
+            field=models.CharField(db_default="", default="", blank=True, max_length=64, verbose_name="city"),
         ),
         migrations.AddField(
             model_name="user",
             name="gender",
             field=models.CharField(
+                db_default="",
                 blank=True,
                 choices=[("", "not given"), ("male", "male"), ("female", "female")],
                 default="",

@@ -12,12 +12,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="order",
             name="discount_percent",
-            field=models.PositiveSmallIntegerField(default=0, verbose_name="level discount (% off)"),
+            field=models.PositiveSmallIntegerField(db_default=0, default=0, verbose_name="level discount (% off)"),
         ),
         migrations.AddField(
             model_name="order",
             name="discount_points",
-            field=models.BigIntegerField(default=0, verbose_name="discount (points)"),
+            field=models.BigIntegerField(db_default=0, default=0, verbose_name="discount (points)"),
         ),
         migrations.AlterField(
             model_name="order",

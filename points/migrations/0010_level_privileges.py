@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="level",
             name="discount_percent",
-            field=models.PositiveSmallIntegerField(
+            field=models.PositiveSmallIntegerField(db_default=0, 
                 default=0,
                 help_text="Percent off mall prices in points, 0-99. The points off are rounded down, so a product "
                 "never costs less than 1 point.",
@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="level",
             name="extra_makeups_per_month",
-            field=models.PositiveSmallIntegerField(
+            field=models.PositiveSmallIntegerField(db_default=0, 
                 default=0,
                 help_text="Makeup check-ins beyond a challenge's own limit, per calendar month, across all challenges.",
                 verbose_name="extra makeup check-ins per month",
@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="level",
             name="extra_lottery_draws_per_day",
-            field=models.PositiveSmallIntegerField(
+            field=models.PositiveSmallIntegerField(db_default=0, 
                 default=0,
                 help_text="Free draws added to every lottery's daily free draws (its daily limit still applies).",
                 verbose_name="extra lottery draws per day",
@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="level",
             name="birthday_gift_points",
-            field=models.PositiveIntegerField(
+            field=models.PositiveIntegerField(db_default=0, 
                 default=0,
                 help_text="Points paid once a year on the member's birthday.",
                 verbose_name="birthday gift (points)",

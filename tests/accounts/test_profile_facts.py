@@ -82,6 +82,19 @@ def test_a_wrong_fact_is_400_invalid_on_its_field_and_changes_nothing(user, fiel
     assert user.nickname != "改了吗" and user.birthday is None and user.gender == "" and user.city == ""
 
 
+def test_an_empty_birthday_in_a_form_is_invalid_as_in_json(user):
+    """A form-encoded `birthday=` is no date (the schema says so); only JSON null clears it."""
+    client = client_for(user)
+    assert client.patch("/api/me", {"birthday": "1990-05-01"}, format="json").status_code == 200
+    for sent in ({"birthday": ""}, {"birthday": "", "city": "上海"}):
+        response = client.patch("/api/me", sent)  # multipart, as a form would send it
+        assert (response.status_code, list(response.json().get("fields", {}))) == (400, ["birthday"])
+    response = client.patch("/api/me", {"birthday": ""}, format="json")
+    assert (response.status_code, list(response.json().get("fields", {}))) == (400, ["birthday"])
+    user.refresh_from_db()
+    assert user.birthday == dt.date(1990, 5, 1) and user.city == ""
+
+
 @time_machine.travel(local(dt.date(2026, 6, 1), hour=1), tick=False)  # still 2026-05-31 in UTC
 def test_the_bounds_are_inclusive_and_today_is_the_sites_local_day(user):
     client = client_for(user)
