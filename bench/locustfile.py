@@ -85,9 +85,10 @@ class BenchUser(FastHttpUser):
             TALLY["ok"] += 1
             TALLY["last_ok_end"] = max(TALLY["last_ok_end"] or 0, ended)
 
-    def _call_mixed(self):
-        name, path, tokens, body = next(_next_mix)
-        headers = {"Authorization": f"Bearer {next(tokens)}"}
+    def _send(self, *, name: str, path: str, body: str, token: str):
+        """One request (a POST with `body`, else a GET), tallied; returns its status. 4xx such as
+        out_of_stock are answers, tallied by status; only 5xx and failed connections are failures."""
+        headers = {"Authorization": f"Bearer {token}"}
         started = time.time()
         if body:
             headers["Content-Type"] = "application/json"
@@ -97,31 +98,23 @@ class BenchUser(FastHttpUser):
         with request as response:
             ended = time.time()
             self._tally(response.status_code, started, ended)
-            mine = TALLY["by_name"][name]
-            mine["status"][str(response.status_code)] = mine["status"].get(str(response.status_code), 0) + 1
-            mine["latencies_ms"].append(round((ended - started) * 1000, 3))
             if response.status_code >= 500 or response.status_code == 0:
                 response.failure(f"{response.status_code}")
             else:
                 response.success()
+        return response.status_code, round((ended - started) * 1000, 3)
+
+    def _call_mixed(self):
+        name, path, tokens, body = next(_next_mix)
+        status, latency_ms = self._send(name=name, path=path, body=body, token=next(tokens))
+        mine = TALLY["by_name"][name]
+        mine["status"][str(status)] = mine["status"].get(str(status), 0) + 1
+        mine["latencies_ms"].append(latency_ms)
 
     def _call(self):
         if _next_mix is not None:
             return self._call_mixed()
-        headers = {"Authorization": f"Bearer {self._token()}"}
-        started = time.time()
-        if BODY:
-            headers["Content-Type"] = "application/json"
-            request = self.client.post(PATH, data=BODY, headers=headers, name=SCENARIO, catch_response=True)
-        else:
-            request = self.client.get(PATH, headers=headers, name=SCENARIO, catch_response=True)
-        with request as response:
-            ended = time.time()
-            self._tally(response.status_code, started, ended)
-            if response.status_code >= 500 or response.status_code == 0:
-                response.failure(f"{response.status_code}")
-            else:
-                response.success()  # 4xx such as out_of_stock are answers, tallied by status
+        self._send(name=SCENARIO, path=PATH, body=BODY, token=self._token())
 
     @task
     def call(self):

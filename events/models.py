@@ -5,6 +5,24 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class EventKind(models.TextChoices):
+    """What happened; the database accepts these and no other (the constraint below)."""
+
+    REGISTERED = "registered", _("registered")
+    PHONE_VERIFIED = "phone_verified", _("phone verified")
+    SIGNED_IN = "signed_in", _("signed in")
+    JOINED = "joined", _("joined a challenge")
+    CHECKED_IN = "checked_in", _("checked in")
+    WON = "won", _("won")
+    REDEEMED = "redeemed", _("redeemed")
+    INVITED = "invited", _("invited")
+    HELPED = "helped", _("helped")
+    DREW = "drew", _("drew a lottery")
+    PACKET_OPENED = "packet_opened", _("opened a red packet")
+    QUIZZED = "quizzed", _("answered the daily quiz")
+    VISITED = "visited", _("visited a store")
+
+
 class Event(models.Model):
     """One action that matters for growth, written by the service that did it.
 
@@ -12,20 +30,7 @@ class Event(models.Model):
     small INSERT inside the caller's transaction: a rolled-back action leaves no event behind.
     """
 
-    class Kind(models.TextChoices):
-        REGISTERED = "registered", _("registered")
-        PHONE_VERIFIED = "phone_verified", _("phone verified")
-        SIGNED_IN = "signed_in", _("signed in")
-        JOINED = "joined", _("joined a challenge")
-        CHECKED_IN = "checked_in", _("checked in")
-        WON = "won", _("won")
-        REDEEMED = "redeemed", _("redeemed")
-        INVITED = "invited", _("invited")
-        HELPED = "helped", _("helped")
-        DREW = "drew", _("drew a lottery")
-        PACKET_OPENED = "packet_opened", _("opened a red packet")
-        QUIZZED = "quizzed", _("answered the daily quiz")
-        VISITED = "visited", _("visited a store")
+    Kind = EventKind
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
@@ -43,23 +48,7 @@ class Event(models.Model):
         indexes = [models.Index(fields=["kind", "at"], name="analytics_event_kind_at")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(
-                    kind__in=[
-                        "registered",
-                        "phone_verified",
-                        "signed_in",
-                        "joined",
-                        "checked_in",
-                        "won",
-                        "redeemed",
-                        "invited",
-                        "helped",
-                        "drew",
-                        "packet_opened",
-                        "quizzed",
-                        "visited",
-                    ]
-                ),
+                condition=models.Q(kind__in=EventKind.values),
                 name="analytics_event_kind_valid",
             ),
         ]

@@ -4,6 +4,7 @@ and counts as the day's check-in of each attendance challenge the member is in."
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checkin.models import Challenge, CheckIn, Entry, Round, Visit
@@ -13,7 +14,7 @@ from checkin.services.checkins import (
     checkin_rewards_due,
     checkin_window_check,
 )
-from core.clock import now, site_zone
+from core.clock import now
 from core.exceptions import ApplicationError
 from core.locks import lock_members, retry_on_conflict
 from core.member_codes import member_code_resolve
@@ -105,7 +106,7 @@ def visit_record(*, code: str, staff, store_id: int | None = None) -> VisitRecor
     at = now()
     with transaction.atomic():
         lock_members(member)
-        day = at.astimezone(site_zone()).date()
+        day = timezone.localdate(at)
         # Under the member's lock: no other visit of theirs is being recorded (the unique
         # constraint on (member, day) is the database's word on it).
         visit = Visit.objects.filter(user=member, local_date=day).first()

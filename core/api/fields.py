@@ -22,17 +22,20 @@ class AbsoluteUrlField(serializers.CharField):
         return absolute_url(self.context.get("request"), value)
 
 
-class StrictCharField(serializers.CharField):
-    """A string and only a string: 5 or ["a"] is a type error, not silently "5"."""
-
-    default_error_messages = {"not_a_string": _("Must be a string.")}
+class FormValueAsSent:
+    """A field mixin: a form field sent empty is an empty string, as in JSON. DRF would read it as
+    "not sent" (skipping a field that may not be blank) or, where null is allowed, as null."""
 
     def get_value(self, dictionary):
-        # A form field sent empty is an empty string, as in JSON; DRF would read it as "not sent"
-        # and silently skip a field that may not be blank.
         if html.is_html_input(dictionary) and self.field_name in dictionary:
             return dictionary.get(self.field_name)
         return super().get_value(dictionary)
+
+
+class StrictCharField(FormValueAsSent, serializers.CharField):
+    """A string and only a string: 5 or ["a"] is a type error, not silently "5"."""
+
+    default_error_messages = {"not_a_string": _("Must be a string.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -43,18 +46,12 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class StrictDateField(serializers.DateField):
-    """An ISO date, or null where allowed: a form field sent empty is an invalid date, as in JSON
-    (DRF would read it as null and clear the value)."""
+class StrictDateField(FormValueAsSent, serializers.DateField):
+    """An ISO date, or null where allowed: a form field sent empty is an invalid date, as in JSON."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("input_formats", ["iso-8601"])
         super().__init__(**kwargs)
-
-    def get_value(self, dictionary):
-        if html.is_html_input(dictionary) and self.field_name in dictionary:
-            return dictionary.get(self.field_name)
-        return super().get_value(dictionary)
 
 
 @extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "05:00"})

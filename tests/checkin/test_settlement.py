@@ -292,12 +292,7 @@ class TestExactlyOnce:
         second = ChallengeFactory()
         _, entries_a = play(first, [10], checkers=[0])
         _, entries_b = play(second, [10], checkers=[0])
-        real = settlement_module.round_settle
-
-        def failing_first(*, round_id, **kwargs):
-            if round_id == entries_a[0].round_id:
-                raise RuntimeError("broken")
-            return real(round_id=round_id, **kwargs)
+        failing_first = _settle_failing_for(entries_a[0].round_id)
 
         with (
             mock.patch.object(settlement_module, "round_settle", side_effect=failing_first),
@@ -325,12 +320,7 @@ class TestExactlyOnce:
         first, second = ChallengeFactory(), ChallengeFactory()
         _, entries_a = play(first, [10], checkers=[0])
         _, entries_b = play(second, [10], checkers=[0])
-        real = settlement_module.round_settle
-
-        def failing_first(*, round_id, **kwargs):
-            if round_id == entries_a[0].round_id:
-                raise RuntimeError("broken")
-            return real(round_id=round_id, **kwargs)
+        failing_first = _settle_failing_for(entries_a[0].round_id)
 
         with (
             mock.patch.object(tasks, "round_settle", side_effect=failing_first),
@@ -339,6 +329,18 @@ class TestExactlyOnce:
         ):
             tasks.settle_rounds_task.apply(throw=True)
         assert Round.objects.get(pk=entries_b[0].round_id).status == Round.Status.SETTLED
+
+
+def _settle_failing_for(broken_round_id: int):
+    """A stand-in for round_settle that fails for one round and settles the others."""
+    real = settlement_module.round_settle
+
+    def settle(*, round_id, **kwargs):
+        if round_id == broken_round_id:
+            raise RuntimeError("broken")
+        return real(round_id=round_id, **kwargs)
+
+    return settle
 
 
 @pytest.mark.postgres

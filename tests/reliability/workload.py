@@ -265,11 +265,9 @@ def _fund(user, amount: int, key: str) -> None:
 
 def build_world(*, seed: int, users: int = 40) -> World:
     """Create everything the workload acts on, through factories and services. Returns the World."""
-    import time_machine
     from rest_framework_simplejwt.tokens import RefreshToken
 
     from campaigns.assist.models import AssistCampaign
-    from checkin.services import challenge_join
     from core.clock import local_today, now
     from mall.models import Product
     from points.models import PointsTask, SigninReward
@@ -406,22 +404,8 @@ def build_world(*, seed: int, users: int = 40) -> World:
         Referral.objects.create(inviter=inviter, invitee=invitee)
 
     # Entries in today's rounds: joined yesterday (daily) or the day before the multi-day round.
-    # Setup is not under test: the lock-order tripwire (core.locks) stays off for it, so a path
-    # the run itself reports (a join posting the stake, then the bonus) cannot stop the setup.
-    with (
-        override_settings(LOCK_ORDER_CHECK=False),
-        time_machine.travel(_local_noon(today - dt.timedelta(days=1)), tick=True),
-    ):
-        for user in people:
-            if rng.random() < 0.75:
-                challenge_join(user=user, challenge=daily, stake=rng.randint(10, 50))
-    with (
-        override_settings(LOCK_ORDER_CHECK=False),
-        time_machine.travel(_local_noon(multi.start_date - dt.timedelta(days=1)), tick=True),
-    ):
-        for user in people:
-            if rng.random() < 0.75:
-                challenge_join(user=user, challenge=multi, stake=rng.randint(10, 40))
+    _enrol(people, daily, rng=rng, on=today - dt.timedelta(days=1))
+    _enrol(people, multi, rng=rng, on=multi.start_date - dt.timedelta(days=1))
 
     _visit_world(people, rng=rng, today=today)  # an attendance challenge and a clerk at the desk
 
@@ -440,6 +424,22 @@ def build_world(*, seed: int, users: int = 40) -> World:
         products={key: product.pk for key, product in products.items()},
         initial_stock={product.pk: product.stock for product in products.values()},
     )
+
+
+def _enrol(people, challenge, *, rng: random.Random, on: dt.date) -> None:
+    """Three users in four join `challenge` at noon of `on`, each with a stake in its range.
+    Setup is not under test: the lock-order tripwire (core.locks) stays off for it, so a path the
+    run itself reports (a join posting the stake, then the bonus) cannot stop the setup."""
+    import time_machine
+
+    from checkin.services import challenge_join
+
+    with override_settings(LOCK_ORDER_CHECK=False), time_machine.travel(_local_noon(on), tick=True):
+        for user in people:
+            if rng.random() < 0.75:
+                challenge_join(
+                    user=user, challenge=challenge, stake=rng.randint(challenge.stake_min, challenge.stake_max)
+                )
 
 
 def replenish(world: World, *, rng: random.Random, round_no: int) -> None:
@@ -1194,11 +1194,9 @@ WL_CLERK = "wl-clerk"
 def _visit_world(people, *, rng: random.Random, today: dt.date) -> None:
     """An attendance challenge (到店打卡) with a round running today and entries of most users, and a
     clerk on the staff of a store, who records the visits."""
-    import time_machine
     from django.contrib.auth.models import Group
 
     from checkin.models import Challenge
-    from checkin.services import challenge_join
     from mall.services import STORE_STAFF_GROUP, roles_seed
     from tests.checkin.factories import MultiDayChallengeFactory
     from tests.factories import StaffFactory
@@ -1221,13 +1219,7 @@ def _visit_world(people, *, rng: random.Random, today: dt.date) -> None:
     clerk = StaffFactory(username=WL_CLERK, is_staff=False)
     clerk.groups.add(Group.objects.get(name=STORE_STAFF_GROUP))
     StoreFactory(name="wl store").staff.add(clerk)
-    with (
-        override_settings(LOCK_ORDER_CHECK=False),
-        time_machine.travel(_local_noon(visits.start_date - dt.timedelta(days=1)), tick=True),
-    ):
-        for user in people:
-            if rng.random() < 0.75:
-                challenge_join(user=user, challenge=visits, stake=rng.randint(10, 30))
+    _enrol(people, visits, rng=rng, on=visits.start_date - dt.timedelta(days=1))
 
 
 def op_visit(phone: Phone) -> None:
