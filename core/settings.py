@@ -329,7 +329,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django logs every 4xx answer as a warning: a flash sale's thousands of "sold out" are
+        # the product working, and the access log has them. 5xx are still logged as errors.
+        "django.request": {"level": env_str("REQUEST_LOG_LEVEL", "ERROR")},
+    },
 }
 
 check_required(_missing)

@@ -47,6 +47,24 @@ def user_has_any_tag(user, tags: Iterable) -> bool:
     return UserTag.objects.filter(user_id=user.pk, tag_id__in=ids).exists()
 
 
+def with_tag_gate(queryset: QuerySet) -> QuerySet:
+    """`queryset` (of a model with `tags`, e.g. products, lotteries) with `tag_gated`: whether the
+    row is kept for tagged members. Read with the row, so that `tag_refused` on one of the many
+    rows that carry no tag costs no query (a flash sale asks on every redemption)."""
+    field = queryset.model._meta.get_field("tags")
+    through = field.remote_field.through
+    return queryset.annotate(tag_gated=Exists(through.objects.filter(**{field.m2m_field_name(): OuterRef("pk")})))
+
+
+def tag_refused(user, row) -> bool:
+    """Whether `row` (a product, a lottery) is kept for tagged members and `user` carries none of
+    its tags. A row read through `with_tag_gate` that carries no tag is answered without a query."""
+    if getattr(row, "tag_gated", True) is False:
+        return False
+    required = list(row.tags.values_list("pk", flat=True))
+    return bool(required) and not user_has_any_tag(user, required)
+
+
 def users_with_tags(tags: Iterable) -> QuerySet[User]:
     """Members (not staff, not deactivated) carrying at least one of `tags`."""
     return User.objects.filter(is_staff=False, is_active=True).filter(tagged(tags, user_field="pk"))

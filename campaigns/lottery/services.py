@@ -26,11 +26,11 @@ from campaigns.lottery.selectors import lottery_allowance, lottery_odds, lottery
 from core.clock import local_today, window_open
 from core.exceptions import ApplicationError
 from core.locks import lock_members, retry_on_conflict
-from core.tags import user_has_any_tag
+from core.tags import tag_refused, with_tag_gate
 from events.services import event_record
 from mall.services import order_place
 from points.models import Transaction
-from points.services.ledger import account_for_user, account_issuance, account_sink, ledger_lock, ledger_post
+from points.services.ledger import ISSUANCE, accounts_with_wallet, ledger_lock, ledger_post, sink_named
 
 # Ledger transaction kinds of the lottery (points.Transaction.kind; see docs/lottery.md).
 KIND_COST = Transaction.Kind.LOTTERY_DRAW
@@ -59,8 +59,7 @@ def lottery_tag_required() -> ApplicationError:
 
 def lottery_tag_check(*, user, lottery: Lottery) -> None:
     """Refuse a lottery kept for tagged members (core.tags) to a member carrying none of its tags."""
-    required = list(lottery.tags.values_list("pk", flat=True))
-    if required and not user_has_any_tag(user, required):
+    if tag_refused(user, lottery):
         raise lottery_tag_required()
 
 
@@ -98,7 +97,7 @@ def _take(prize: LotteryPrize, *, user, draw: LotteryDraw) -> bool:
 def lottery_draw(*, user, lottery_id: int, idempotency_key: str = "") -> tuple[LotteryDraw, bool]:
     """Draw once. Returns (draw, created): the same key again returns the first draw, drawing nothing."""
     with transaction.atomic():
-        lottery = Lottery.objects.filter(pk=lottery_id, is_active=True).first()
+        lottery = with_tag_gate(Lottery.objects.filter(pk=lottery_id, is_active=True)).first()
         if lottery is None:
             raise lottery_not_found()
         lock_members(user)  # a repeat of the same key waits here, then finds the first draw
@@ -117,12 +116,11 @@ def lottery_draw(*, user, lottery_id: int, idempotency_key: str = "") -> tuple[L
         cost = 0 if free else lottery.cost
 
         prizes = lottery_prizes(lottery=lottery)
-        wallet = account_for_user(user)
-        accounts = [wallet]
-        if cost:
-            accounts.append(account_sink(shard_of=user.pk))
+        systems = [sink_named(shard_of=user.pk)] if cost else []
         if any(p.kind == LotteryPrize.Kind.POINTS for p in prizes):
-            accounts.append(account_issuance())
+            systems.append(ISSUANCE)
+        accounts = accounts_with_wallet(user, *systems)
+        wallet = accounts[0]
         ledger_lock(*accounts)
 
         draw = LotteryDraw.objects.create(

@@ -16,11 +16,19 @@ from core.locks import lock_members, lock_shared, retry_on_conflict
 from events.services import event_record
 from mall.models import Coupon, Order, Product, Store
 from mall.services.commissions import order_commission_queue, order_commission_void
-from mall.services.orders import order_is_first_redemption, order_lock, order_sink, order_source, order_stands
+from mall.services.orders import (
+    order_coupons_known,
+    order_is_first_redemption,
+    order_lock,
+    order_sink,
+    order_source,
+    order_stands,
+)
 from mall.services.products import (
     invalid,
     not_on_sale,
     out_of_stock,
+    product_for_sale,
     product_level_check,
     product_limit_check,
     product_on_sale,
@@ -29,8 +37,9 @@ from mall.services.products import (
 from mall.services.vouchers import coupons_issue
 from points.models import Transaction
 from points.selectors import member_level
-from points.services.ledger import account_for_user, account_sink, ledger_lock, ledger_post
+from points.services.ledger import account_for_user, accounts_with_wallet, ledger_lock, ledger_post, sink_named
 from points.services.privileges import level_discount
+from referral.selectors import referral_inviter_id
 
 MAX_QUANTITY = 20
 
@@ -99,16 +108,20 @@ def redemption_create(
         if existing is not None:
             existing.replayed = True  # the view answers 200, not 201
             return existing
-    # A sold-out product is answered from one unlocked read, before any lock or transaction: after
-    # a flash sale's sell-out, every late buyer would otherwise take their member lock and open a
-    # transaction only to be refused at the stock's UPDATE (docs/benchmarks.md, flash_sellout).
-    # A unit a cancellation returns meanwhile is the next request's.
-    if Product.objects.filter(pk=product_id, stock__lt=quantity).exists():
+    # The product is read once, unlocked, before any lock or transaction: a missing or sold-out
+    # product is answered from that read (after a flash sale's sell-out, every late buyer would
+    # otherwise take their member lock and open a transaction only to be refused at the stock's
+    # UPDATE: docs/benchmarks.md, flash_sellout). A unit a cancellation returns meanwhile is the
+    # next request's. Nothing else here is decided by the stock read.
+    product = product_for_sale(product_id)
+    if product is None or not product_on_sale(product):
+        raise not_on_sale()
+    if product.stock is not None and product.stock < quantity:
         raise out_of_stock()
     try:
         return _redemption_create(
             user=user,
-            product_id=product_id,
+            product=product,
             quantity=quantity,
             address=address.strip(),
             store_id=store_id,
@@ -124,16 +137,13 @@ def redemption_create(
 
 
 @transaction.atomic
-def _redemption_create(*, user, product_id, quantity, address, store_id, idempotency_key) -> Order:
+def _redemption_create(*, user, product: Product, quantity, address, store_id, idempotency_key) -> Order:
     lock_members(user)
     if idempotency_key:
         existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
         if existing is not None:
             existing.replayed = True  # the view answers 200, not 201
             return existing
-    product = Product.objects.select_related("level_required").filter(pk=product_id).first()
-    if product is None or not product_on_sale(product):
-        raise not_on_sale()
     # The level's discount (docs/membership.md), read under the member lock: once per unit,
     # rounded down, recorded on the order with the price actually paid.
     level = member_level(user=user)
@@ -194,9 +204,13 @@ def order_place(
         store=store,
         idempotency_key=idempotency_key,
     )
-    wallet, sink = account_for_user(user), account_sink(shard_of=user.pk)
-    if points:
+    wallet, sink = accounts_with_wallet(user, sink_named(shard_of=user.pk))
+    # The referral rules and the commission are about who invited the buyer: for the many buyers
+    # nobody invited, one read answers both (a binding is made once, at registration).
+    invited = bool(points) and referral_inviter_id(invitee_id=user.pk) is not None
+    if invited:
         redemption_referral_reward(order=order, also_lock=(wallet, sink))
+    if points:
         order.transaction = ledger_post(
             kind=Transaction.Kind.REDEMPTION,
             key=ledger_key or f"redeem:{order.pk}",
@@ -211,13 +225,16 @@ def order_place(
                 **(metadata or {}),
             },
         )
+    coupons = []
     if product.kind in (Product.Kind.VOUCHER, Product.Kind.COUPON):
-        coupons_issue(order=order, product=product)
+        coupons = coupons_issue(order=order, product=product)
         order.status = Order.Status.FULFILLED  # the codes are the goods
         order.fulfilled_at = now()
+    order_coupons_known(order, coupons)
     order.save(update_fields=["transaction", "status", "fulfilled_at"])
     if points:  # a gift (zero points) is not a redemption
         event_record(user=user, kind="redeemed", amount=points, ref=f"order:{order.pk}")
+    if invited:
         order_commission_queue(order=order, placed=True)  # the inviter's share, in their transaction
     if product.stock is not None:
         # Last, so the product's row is locked only from here to commit: a flash sale's buyers

@@ -35,24 +35,28 @@ def coupon_qr_data_url(*, code: str) -> str:
     return qr_data_url(code)
 
 
-def coupons_issue(*, order: Order, product: Product) -> None:
+def coupons_issue(*, order: Order, product: Product) -> list[Coupon]:
+    """One voucher per unit of `order`, each with its own code; returns them."""
     expires_at = now() + dt.timedelta(days=product.voucher_valid_days)
+    coupons = []
     for _n in range(order.quantity):
         for _attempt in range(5):
             try:
                 with transaction.atomic():
-                    Coupon.objects.create(
+                    coupon = Coupon.objects.create(
                         order=order,
                         user=order.user,
                         product=product,
                         code=coupon_code_generate(),
                         expires_at=expires_at,
                     )
+                coupons.append(coupon)
                 break
             except IntegrityError:  # a code collision: draw again
                 continue
         else:  # pragma: no cover - 31^10 codes
             raise RuntimeError("could not draw a unique voucher code")
+    return coupons
 
 
 def coupon_verify(*, code: str, staff, store_id: int | None = None) -> Coupon:

@@ -14,13 +14,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.clock import local_midnight, now, site_zone
-from core.db import fetch_rows, insert_rows, update_rows
+from core.db import fetch_prepared, fetch_rows, insert_rows, update_rows
 from core.exceptions import ApplicationError
 from core.locks import note_accounts
 from points.models import Account, Entry, Lot, LotUse, Transaction
@@ -55,8 +55,11 @@ def system_account(code: str, kind: str) -> Account:
     return account
 
 
+ISSUANCE = ("issuance", Account.Kind.ISSUANCE)
+
+
 def account_issuance() -> Account:
-    return system_account("issuance", Account.Kind.ISSUANCE)
+    return system_account(*ISSUANCE)
 
 
 SINK_SHARDS = 16
@@ -66,8 +69,33 @@ def account_sink(*, shard_of: int | None = None) -> Account:
     """Where spent points go. Redemptions pass the user's id and spread over SINK_SHARDS accounts
     ("sink", "sink:1" ... "sink:15"): every posting locks its accounts' rows to commit, and one sink
     row for the whole mall made every redemption wait for the one before it."""
+    return system_account(*sink_named(shard_of=shard_of))
+
+
+def sink_named(*, shard_of: int | None = None) -> tuple[str, str]:
+    """(code, kind) of the sink shard for `shard_of`, for `accounts_with_wallet`."""
     shard = (shard_of or 0) % SINK_SHARDS
-    return system_account("sink" if shard == 0 else f"sink:{shard}", Account.Kind.SINK)
+    return ("sink" if shard == 0 else f"sink:{shard}", Account.Kind.SINK)
+
+
+def accounts_with_wallet(user, *system: tuple[str, str]) -> list[Account]:
+    """The user's wallet, then the system accounts named by `system` ((code, kind) pairs), read in
+    one query (a redemption and a draw need two or three, and each was a query of its own); one
+    that does not exist yet is created as `account_for_user` and `system_account` create it."""
+    codes = [code for code, _kind in system]
+    found = {}
+    for account in Account.objects.filter(Q(user=user) | Q(code__in=codes)):
+        found[account.code if account.user_id is None else None] = account
+    wallet = found.get(None) or account_for_user(user)
+    accounts = [wallet]
+    for code, kind in system:
+        account = found.get(code)
+        if account is None:
+            account = system_account(code, kind)
+        elif account.kind != kind:
+            raise ValueError(f"account {code} is a {account.kind}, not a {kind}")
+        accounts.append(account)
+    return accounts
 
 
 def account_expired() -> Account:
@@ -127,47 +155,111 @@ def ledger_post(
     """Post one balanced transaction, or return the one already posted under `key`."""
     _check_legs(legs)
     with transaction.atomic():
-        existing = Transaction.objects.filter(key=key).first()
-        if existing is not None:
-            return _same_or_conflict(existing, kind, legs)
+        # Lock first, then let the unique key decide: a replay, or another posting of this key that
+        # committed while we waited for the locks, inserts nothing and returns the first posting.
+        # (A key is read before the insert only on the refusal path, where a replay must still win.)
         locked = _lock_balances(_pk(account) for account, _ in legs)
-        # Another posting of this key may have committed while we waited for the locks.
-        existing = Transaction.objects.filter(key=key).first()
-        if existing is not None:
-            return _same_or_conflict(existing, kind, legs)
-
         new_balances = {}
+        short = False
         for account, amount in legs:
             pk = _pk(account)
             balance, account_kind = locked[pk]
-            if balance + amount < 0 and account_kind != Account.Kind.ISSUANCE:
-                raise insufficient_points()
+            short = short or (balance + amount < 0 and account_kind != Account.Kind.ISSUANCE)
             new_balances[pk] = balance + amount
+        if short:
+            existing = Transaction.objects.filter(key=key).first()
+            if existing is not None:
+                return _same_or_conflict(existing, kind, legs)
+            raise insufficient_points()
 
-        try:
-            with transaction.atomic():
-                txn = Transaction.objects.create(
-                    kind=kind, key=key, memo=memo[:200], actor=actor, metadata=metadata or {}, refund_of=refund_of
-                )
-        except IntegrityError:
-            # A posting on other accounts took the key first.
-            return _same_or_conflict(Transaction.objects.get(key=key), kind, legs)
-
-        # Set-based, so a transaction of many legs (a settlement batch) costs a few statements.
-        rows = [(txn.pk, _pk(account), amount, new_balances[_pk(account)], txn.created_at) for account, amount in legs]
-        entry_ids = insert_rows(
-            Entry,
-            ["account_id", "amount", "balance_after"],
-            [row[1:4] for row in rows],
-            same={"transaction_id": txn.pk, "created_at": txn.created_at},
-            returning="id",
+        txn = Transaction(
+            kind=kind,
+            key=key,
+            memo=memo[:200],
+            actor=actor,
+            metadata=metadata or {},
+            refund_of=refund_of,
+            created_at=timezone.now(),
         )
-        update_rows(Account, ["balance"], list(new_balances.items()))
+        rows = [(_pk(account), amount, new_balances[_pk(account)]) for account, amount in legs]
+        write = _posting_write_statement if connection.vendor == "postgresql" else _posting_write_portable
+        entry_ids = write(txn, rows)
+        if entry_ids is None:  # the key was taken: by a replay, or a posting on other accounts
+            return _same_or_conflict(Transaction.objects.get(key=key), kind, legs)
         for account, _amount in legs:
             if isinstance(account, Account):
                 account.balance = new_balances[account.pk]
+        rows = [(txn.pk, *row) for row in rows]
         _track_lots(_entries_with_accounts(entry_ids, rows, locked), refund_of=refund_of, expire_lot=_expire_lot)
     return txn
+
+
+# PostgreSQL: a posting's transaction row, its entries and its accounts' new balances in one
+# statement (they were three statements, two reads of the key and a savepoint: a third of a
+# redemption's database round trips). ON CONFLICT on the key makes a second posting of it write
+# nothing at all: every other part reads `txn`, which is then empty.
+_POSTING_WRITE = """
+WITH txn AS (
+    INSERT INTO points_transaction (kind, key, memo, actor_id, metadata, refund_of_id, created_at)
+    VALUES (%(kind)s, %(key)s, %(memo)s, %(actor)s, %(metadata)s, %(refund_of)s, %(at)s)
+    ON CONFLICT (key) DO NOTHING
+    RETURNING id
+), legs AS (
+    SELECT * FROM unnest(%(accounts)s::bigint[], %(amounts)s::bigint[], %(balances)s::bigint[])
+        WITH ORDINALITY AS v(account_id, amount, balance_after, n)
+), entries AS (
+    INSERT INTO points_entry (transaction_id, account_id, amount, balance_after, created_at)
+    SELECT txn.id, legs.account_id, legs.amount, legs.balance_after, %(at)s FROM txn, legs ORDER BY legs.n
+    RETURNING id, account_id
+), balances AS (
+    UPDATE points_account a SET balance = legs.balance_after FROM txn, legs WHERE a.id = legs.account_id
+)
+SELECT txn.id, entries.id, entries.account_id FROM txn JOIN entries ON true
+"""
+
+
+def _posting_write_statement(txn: Transaction, rows: list[tuple[int, int, int]]) -> list[int] | None:
+    """Write `txn` (setting its pk), its entries (account id, amount, balance after) and the
+    balances; the entries' ids in the order of `rows`, or None when the key was already posted."""
+    from psycopg.types.json import Jsonb
+
+    params = {
+        "kind": txn.kind,
+        "key": txn.key,
+        "memo": txn.memo,
+        "actor": txn.actor_id,
+        "metadata": Jsonb(txn.metadata),
+        "refund_of": txn.refund_of_id,
+        "at": txn.created_at,
+        "accounts": [row[0] for row in rows],
+        "amounts": [row[1] for row in rows],
+        "balances": [row[2] for row in rows],
+    }
+    written = fetch_prepared(Transaction, _POSTING_WRITE, params)
+    if not written:
+        return None
+    txn.pk = written[0][0]
+    txn._state.adding = False
+    entry_of = {account_id: entry_id for _txn_id, entry_id, account_id in written}
+    return [entry_of[row[0]] for row in rows]
+
+
+def _posting_write_portable(txn: Transaction, rows: list[tuple[int, int, int]]) -> list[int] | None:
+    """The same writes one by one (other databases; a test holds the two equal)."""
+    try:
+        with transaction.atomic():
+            txn.save(force_insert=True)
+    except IntegrityError:
+        return None
+    entry_ids = insert_rows(
+        Entry,
+        ["account_id", "amount", "balance_after"],
+        rows,
+        same={"transaction_id": txn.pk, "created_at": txn.created_at},
+        returning="id",
+    )
+    update_rows(Account, ["balance"], [(pk, balance) for pk, _amount, balance in rows])
+    return entry_ids
 
 
 def _entries_with_accounts(entry_ids, rows, locked) -> list[tuple[int, str, int, int]]:
@@ -385,10 +477,39 @@ def _write_lots(new_lots: list, expires_at: dt.datetime | None, uses: list) -> N
     if not uses:
         return
     changed = {lot.pk: lot.remaining for lot, _entry_id, _amount in uses if not lot.new}
+    used = [(lot.pk, entry_id, amount) for lot, entry_id, amount in uses]
+    write = _lots_use_statement if connection.vendor == "postgresql" else _lots_use_portable
+    write(changed, used)
+
+
+def _lots_use_statement(changed: dict[int, int], used: list[tuple[int, int, int]]) -> None:
+    """Set the lots' remainders (`changed`: lot id -> remaining) and insert their uses (lot id,
+    entry id, amount), in one statement."""
+    params = {
+        "lots": list(changed),
+        "remaining": list(changed.values()),
+        "used_lots": [row[0] for row in used],
+        "entries": [row[1] for row in used],
+        "amounts": [row[2] for row in used],
+    }
+    fetch_rows(LotUse, _LOTS_USE, params)
+
+
+def _lots_use_portable(changed: dict[int, int], used: list[tuple[int, int, int]]) -> None:
+    """The same writes one by one (other databases; a test holds the two equal)."""
     update_rows(Lot, ["remaining"], list(changed.items()))
-    insert_rows(
-        LotUse, ["lot_id", "entry_id", "amount"], [(lot.pk, entry_id, amount) for lot, entry_id, amount in uses]
-    )
+    insert_rows(LotUse, ["lot_id", "entry_id", "amount"], used)
+
+
+# PostgreSQL: the lots' new remainders and their uses in one statement (every debit writes both).
+_LOTS_USE = """
+WITH remaining AS (
+    UPDATE points_lot l SET remaining = v.remaining
+    FROM unnest(%(lots)s::bigint[], %(remaining)s::bigint[]) AS v(id, remaining) WHERE l.id = v.id
+)
+INSERT INTO points_lotuse (lot_id, entry_id, amount)
+SELECT * FROM unnest(%(used_lots)s::bigint[], %(entries)s::bigint[], %(amounts)s::bigint[])
+"""
 
 
 def _open_lots(needs: dict[int, int], *, only: Lot | None = None) -> dict[int, list[tuple]]:

@@ -12,10 +12,12 @@ from core.tags import (
     tag_assign,
     tag_import_apply,
     tag_import_preview,
+    tag_refused,
     tag_unassign,
     tagged,
     user_has_any_tag,
     users_with_tags,
+    with_tag_gate,
 )
 from mall.services import roles_seed
 from tests.factories import StaffFactory, UserFactory
@@ -192,3 +194,28 @@ def test_the_import_needs_the_permission_to_tag(people):
     client = Client()
     client.force_login(viewer)
     assert client.get(f"/admin/core/tag/{vip.pk}/import/").status_code in (302, 403)
+
+
+def test_a_row_read_with_its_tag_gate_is_answered_without_a_query_when_it_carries_no_tag(
+    django_assert_num_queries,
+):
+    from mall.models import Product
+    from mall.services.products import product_for_sale
+    from tests.mall.factories import ProductFactory
+
+    member, tagged_member = UserFactory(), UserFactory()
+    vip = Tag.objects.create(name="VIP客户")
+    UserTag.objects.create(user=tagged_member, tag=vip)
+    open_product, kept_product = ProductFactory(), ProductFactory()
+    kept_product.tags.set([vip])
+
+    for read in (
+        lambda pk: with_tag_gate(Product.objects.filter(pk=pk)).get(),
+        product_for_sale,  # the redemption's own read, in plain SQL
+    ):
+        untagged, kept = read(open_product.pk), read(kept_product.pk)
+        assert (untagged.tag_gated, kept.tag_gated) == (False, True)
+        with django_assert_num_queries(0):
+            assert not tag_refused(member, untagged)
+        assert tag_refused(member, kept) and not tag_refused(tagged_member, kept)
+    assert tag_refused(member, Product.objects.get(pk=kept_product.pk))  # read without it: asks

@@ -48,6 +48,34 @@ def test_redeem_then_list_orders_and_coupons(user, user_client):
     ]
 
 
+def test_the_answer_is_the_order_as_placed_with_no_read_after_commit(user, user_client):
+    """The order, its product and its vouchers come back from the redemption itself: nothing is
+    read again after the commit, and the answer is what a later read of the order shows."""
+    import base64
+    import io
+
+    import zxingcpp
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from PIL import Image
+
+    give_points(user, 100)
+    product = ProductFactory(price=30, stock=5)
+    with CaptureQueriesContext(connection) as queries:
+        response = user_client.post(reverse("mall-redemptions"), {"product": product.pk, "quantity": 2}, format="json")
+    assert response.status_code == 201, response.json()
+    sql = [q["sql"] for q in queries.captured_queries]
+    # The test's own transaction makes the redemption's a savepoint: its release is the commit.
+    committed = max(i for i, statement in enumerate(sql) if statement.startswith("RELEASE SAVEPOINT"))
+    assert sql[committed + 1 :] == []
+    placed = response.json()
+    again = user_client.get(reverse("mall-redemption", args=[placed["id"]])).json()
+    assert placed == again
+    assert len(placed["coupons"]) == 2 and placed["coupon"] == placed["coupons"][0]
+    png = base64.b64decode(placed["coupon"]["qr"].split(",", 1)[1])
+    assert zxingcpp.read_barcode(Image.open(io.BytesIO(png))).text == placed["coupon"]["code"]
+
+
 def test_idempotency_key_header_returns_same_order(user, user_client):
     give_points(user, 100)
     product = ProductFactory(price=10, stock=None)

@@ -13,8 +13,10 @@ from points.services.ledger import (
     account_for_user,
     account_issuance,
     account_sink,
+    accounts_with_wallet,
     ledger_post,
     ledger_post_batch,
+    sink_named,
 )
 from tests.factories import UserFactory
 
@@ -210,3 +212,15 @@ def test_same_key_posted_by_many_threads_at_once_moves_points_once():
     assert len(results) == 10 and len(set(results)) == 1
     assert balance(user) == 50
     assert ledger_audit().ok
+
+
+def test_accounts_with_wallet_reads_or_creates_the_wallet_and_the_system_accounts(user, django_assert_num_queries):
+    wallet, sink, issuance = accounts_with_wallet(user, sink_named(shard_of=user.pk), ("issuance", "issuance"))
+    assert (wallet.user_id, wallet.kind) == (user.pk, Account.Kind.USER)
+    assert sink == account_sink(shard_of=user.pk) and issuance == account_issuance()
+    with django_assert_num_queries(1):  # all three exist now: one read
+        again = accounts_with_wallet(user, sink_named(shard_of=user.pk), ("issuance", "issuance"))
+    assert [a.pk for a in again] == [wallet.pk, sink.pk, issuance.pk]
+    assert accounts_with_wallet(UserFactory())[0].balance == 0  # another member's wallet, not this one's
+    with pytest.raises(ValueError):
+        accounts_with_wallet(user, ("issuance", Account.Kind.SINK))  # a code is one kind of account

@@ -22,6 +22,7 @@ from hypothesis.stateful import (
 
 from core.exceptions import ApplicationError
 from points.models import Account, Lot, LotUse, Transaction
+from points.services import ledger as ledger_module
 from points.services.audit import ledger_audit
 from points.services.expiry import lots_expire
 from points.services.ledger import (
@@ -187,9 +188,15 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.django_db
-def test_ledger_state_machine(settings, monkeypatch):
+@pytest.mark.parametrize("path", ["as_configured", "portable"])
+def test_ledger_state_machine(settings, monkeypatch, path):
+    """On PostgreSQL `as_configured` runs the posting's and the lots' one-statement writes; the
+    `portable` run forces the step-by-step writes the other databases use: both meet one model."""
     settings.POINTS_EXPIRY_RULE = "30"
     monkeypatch.setattr(LedgerMachine, "settings", settings)
+    if path == "portable":
+        monkeypatch.setattr(ledger_module, "_posting_write_statement", ledger_module._posting_write_portable)
+        monkeypatch.setattr(ledger_module, "_lots_use_statement", ledger_module._lots_use_portable)
     run_state_machine_as_test(LedgerMachine, settings=hsettings(max_examples=40, stateful_step_count=30, deadline=None))
 
 
