@@ -20,6 +20,12 @@ def _connection(model):
     return connections[router.db_for_write(model)]
 
 
+def on_postgresql(model) -> bool:
+    """Whether `model`'s writes go to PostgreSQL: where a service has a one-statement path beside
+    its portable one, this is what chooses (tests force the portable path through it)."""
+    return _connection(model).vendor == "postgresql"
+
+
 def _columns(model, names: list[str]):
     return [model._meta.get_field(name) for name in names]
 

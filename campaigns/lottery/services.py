@@ -30,7 +30,7 @@ from core.tags import tag_refused, with_tag_gate
 from events.services import event_record
 from mall.services import order_place
 from points.models import Transaction
-from points.services.ledger import ISSUANCE, accounts_with_wallet, ledger_lock, ledger_post, sink_named
+from points.services.ledger import accounts_with_wallet, issuance_named, ledger_lock, ledger_post, sink_named
 
 # Ledger transaction kinds of the lottery (points.Transaction.kind; see docs/lottery.md).
 KIND_COST = Transaction.Kind.LOTTERY_DRAW
@@ -118,7 +118,7 @@ def lottery_draw(*, user, lottery_id: int, idempotency_key: str = "") -> tuple[L
         prizes = lottery_prizes(lottery=lottery)
         systems = [sink_named(shard_of=user.pk)] if cost else []
         if any(p.kind == LotteryPrize.Kind.POINTS for p in prizes):
-            systems.append(ISSUANCE)
+            systems.append(issuance_named(shard_of=user.pk))  # not one row for every draw
         accounts = accounts_with_wallet(user, *systems)
         wallet = accounts[0]
         ledger_lock(*accounts)

@@ -34,7 +34,7 @@ from core.exceptions import ApplicationError
 from core.locks import lock_members, lock_one, retry_on_conflict
 from events.services import event_record
 from points.models import Transaction
-from points.services.ledger import account_for_user, account_issuance, ledger_lock, ledger_post
+from points.services.ledger import account_for_user, accounts_with_wallet, issuance_named, ledger_lock, ledger_post
 from referral.services import referral_profile_ensure
 from referral.services.attribution import referral_bind_via_share, referral_share_members, user_is_new
 
@@ -185,7 +185,9 @@ def redpacket_open(*, helper, packet_id: int) -> OpenResult:
         share = redpacket_share_draw(remaining=packet.pool - packet.pool_paid, shares_left=shares_left)
         bonus = packet.new_user_bonus if user_is_new(helper) else 0
         fills = shares_left == 1
-        helper_wallet, issuance = account_for_user(helper), account_issuance()
+        # The helper's issuance shard: one issuance row, locked to commit by every open, made the
+        # site's opens go one at a time (docs/points.md).
+        helper_wallet, issuance = accounts_with_wallet(helper, issuance_named(shard_of=helper.pk))
         accounts = (helper_wallet, issuance)
         if fills:
             starter_wallet = account_for_user(packet.user)

@@ -14,13 +14,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.clock import local_midnight, now, site_zone
-from core.db import fetch_prepared, fetch_rows, insert_rows, update_rows
+from core.db import fetch_prepared, fetch_rows, insert_rows, on_postgresql, update_rows
 from core.exceptions import ApplicationError
 from core.locks import note_accounts
 from points.models import Account, Entry, Lot, LotUse, Transaction
@@ -55,14 +55,24 @@ def system_account(code: str, kind: str) -> Account:
     return account
 
 
-ISSUANCE = ("issuance", Account.Kind.ISSUANCE)
+SHARDS = 16
 
 
-def account_issuance() -> Account:
-    return system_account(*ISSUANCE)
+def account_issuance(*, shard_of: int | None = None) -> Account:
+    """Where points come from. A path that locks it for a member's whole transaction on every
+    request passes the member's id and spreads over SHARDS accounts ("issuance", "issuance:1" ...):
+    a lottery locked the one issuance row for every draw of a wheel with points prizes, so every
+    draw of the site waited for the one before it. Every report reads issuance by kind."""
+    return system_account(*issuance_named(shard_of=shard_of))
 
 
-SINK_SHARDS = 16
+def issuance_named(*, shard_of: int | None = None) -> tuple[str, str]:
+    """(code, kind) of the issuance shard for `shard_of`, for `accounts_with_wallet`."""
+    shard = (shard_of or 0) % SHARDS
+    return ("issuance" if shard == 0 else f"issuance:{shard}", Account.Kind.ISSUANCE)
+
+
+SINK_SHARDS = SHARDS
 
 
 def account_sink(*, shard_of: int | None = None) -> Account:
@@ -182,7 +192,7 @@ def ledger_post(
             created_at=timezone.now(),
         )
         rows = [(_pk(account), amount, new_balances[_pk(account)]) for account, amount in legs]
-        write = _posting_write_statement if connection.vendor == "postgresql" else _posting_write_portable
+        write = _posting_write_statement if on_postgresql(Transaction) else _posting_write_portable
         entry_ids = write(txn, rows)
         if entry_ids is None:  # the key was taken: by a replay, or a posting on other accounts
             return _same_or_conflict(Transaction.objects.get(key=key), kind, legs)
@@ -478,7 +488,7 @@ def _write_lots(new_lots: list, expires_at: dt.datetime | None, uses: list) -> N
         return
     changed = {lot.pk: lot.remaining for lot, _entry_id, _amount in uses if not lot.new}
     used = [(lot.pk, entry_id, amount) for lot, entry_id, amount in uses]
-    write = _lots_use_statement if connection.vendor == "postgresql" else _lots_use_portable
+    write = _lots_use_statement if on_postgresql(LotUse) else _lots_use_portable
     write(changed, used)
 
 

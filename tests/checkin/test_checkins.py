@@ -14,6 +14,7 @@ from points.models import Account, PointsTask, TaskCompletion, Transaction
 from points.services.ledger import account_pool
 from tests.checkin.factories import ChallengeFactory, MultiDayChallengeFactory, at, balance, fund
 from tests.factories import UserFactory
+from tests.reliability.helpers import while_held
 
 pytestmark = pytest.mark.django_db
 
@@ -270,40 +271,10 @@ def test_a_later_check_in_does_not_wait_for_the_issuance_lock():
     check_in(user, challenge, at(days[0].year, days[0].month, days[0].day, 21, 0))
     assert TaskCompletion.objects.filter(user=user).count() == 1 and Reward.objects.count() == 1
 
-    issuance_locked, release = threading.Event(), threading.Event()
-    results = []
-
-    def hold_issuance():
-        from django.db import transaction
-
-        try:
-            with transaction.atomic():
-                list(Account.objects.select_for_update().filter(pk=account_issuance().pk))
-                issuance_locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    def check_in_again():
-        from django.db import transaction
-
-        issuance_locked.wait(10)
-        try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL lock_timeout = '2s'")
-                results.append(check_in(user, challenge, at(days[1].year, days[1].month, days[1].day, 21, 0)))
-        except Exception as exc:  # noqa: BLE001 - asserted below
-            results.append(exc)
-        finally:
-            release.set()
-            connection.close()
-
-    threads = [threading.Thread(target=hold_issuance), threading.Thread(target=check_in_again)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = while_held(
+        lambda: list(Account.objects.select_for_update().filter(pk=account_issuance().pk)),
+        lambda: check_in(user, challenge, at(days[1].year, days[1].month, days[1].day, 21, 0)),
+    )[1:]
 
     assert len(results) == 1 and isinstance(results[0], tuple), results
     assert results[0][1] is True and CheckIn.objects.count() == 2

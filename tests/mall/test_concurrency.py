@@ -1,7 +1,4 @@
-import threading
-
 import pytest
-from django.db import connection
 
 from mall.models import Coupon, Order
 from mall.services import coupon_verify, redemption_create
@@ -10,7 +7,7 @@ from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
 from tests.factories import UserFactory
 from tests.mall.factories import ProductFactory, StoreFactory, give_points
-from tests.reliability.helpers import run_together
+from tests.reliability.helpers import run_together, while_held
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -132,30 +129,10 @@ def test_a_redemption_in_progress_does_not_hold_up_another_users():
     for user in (first, second):
         give_points(user, 100)
     slow_product, other_product = ProductFactory(price=30), ProductFactory(price=20)
-    first_placed, release = threading.Event(), threading.Event()
-
-    def slow_redemption():
-        from django.db import transaction
-
-        with transaction.atomic():
-            order = redemption_create(user=first, product_id=slow_product.pk)
-            first_placed.set()
-            release.wait(10)  # holding every lock its redemption took
-        return order
-
-    def quick_redemption():
-        from django.db import transaction
-
-        first_placed.wait(10)
-        try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL lock_timeout = '2s'")
-                return redemption_create(user=second, product_id=other_product.pk)
-        finally:
-            release.set()
-
-    results = run_together(*[slow_redemption, quick_redemption])
+    results = while_held(
+        lambda: redemption_create(user=first, product_id=slow_product.pk),
+        lambda: redemption_create(user=second, product_id=other_product.pk),
+    )
 
     assert all(isinstance(r, Order) for r in results), results
     sinks = {

@@ -14,6 +14,7 @@ from points.services.ledger import (
     account_issuance,
     account_sink,
     accounts_with_wallet,
+    issuance_named,
     ledger_post,
     ledger_post_batch,
     sink_named,
@@ -215,11 +216,11 @@ def test_same_key_posted_by_many_threads_at_once_moves_points_once():
 
 
 def test_accounts_with_wallet_reads_or_creates_the_wallet_and_the_system_accounts(user, django_assert_num_queries):
-    wallet, sink, issuance = accounts_with_wallet(user, sink_named(shard_of=user.pk), ("issuance", "issuance"))
+    wallet, sink, issuance = accounts_with_wallet(user, sink_named(shard_of=user.pk), issuance_named())
     assert (wallet.user_id, wallet.kind) == (user.pk, Account.Kind.USER)
     assert sink == account_sink(shard_of=user.pk) and issuance == account_issuance()
     with django_assert_num_queries(1):  # all three exist now: one read
-        again = accounts_with_wallet(user, sink_named(shard_of=user.pk), ("issuance", "issuance"))
+        again = accounts_with_wallet(user, sink_named(shard_of=user.pk), issuance_named())
     assert [a.pk for a in again] == [wallet.pk, sink.pk, issuance.pk]
     assert accounts_with_wallet(UserFactory())[0].balance == 0  # another member's wallet, not this one's
     with pytest.raises(ValueError):

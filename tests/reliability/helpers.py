@@ -107,6 +107,35 @@ def run_together(*calls, allow: tuple[str, ...] | None = None) -> list:
     return outcomes
 
 
+def while_held(hold, call, *, lock_timeout: str = "2s") -> list:
+    """Run `hold` in a transaction kept open after it returns (holding every lock it took), and
+    meanwhile `call` in its own transaction under `lock_timeout`: a `call` that would queue on one
+    of those locks fails the test with the timeout instead of waiting. Returns both results, as
+    `run_together` does."""
+    from django.db import transaction
+
+    held, release = threading.Event(), threading.Event()
+
+    def holding():
+        with transaction.atomic():
+            result = hold()
+            held.set()
+            release.wait(10)
+        return result
+
+    def meanwhile():
+        held.wait(10)
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL lock_timeout = '{lock_timeout}'")
+                return call()
+        finally:
+            release.set()
+
+    return run_together(holding, meanwhile)
+
+
 def race(*calls) -> list[str]:
     """`run_together` for calls that return nothing of interest: the sorted outcomes, "ok" for a
     call that succeeded and the error code for one that was refused."""

@@ -331,20 +331,19 @@ def test_connection_dropped_mid_redemption_and_a_retry_with_the_same_key_makes_o
             _drop_connection()
         return result
 
-    def drop_before_answering(**kwargs):
-        from mall.selectors import order_for
-
-        if not dropped["done"]:
-            dropped["done"] = True
-            _drop_connection()
-        return order_for(**kwargs)
+    def drop_before_answering(*args, **kwargs):
+        # The order has committed and the answer is being written (from the order in hand, with no
+        # read): the connection dies and the request fails before the client gets its answer.
+        dropped["done"] = True
+        _drop_connection()
+        raise RuntimeError("the answer never reached the client")
 
     # When the connection dies (inside the transaction, or after it committed, before the answer)
     if when == "before_commit":
         with connection.execute_wrapper(drop_after_the_order_insert):
             first = client.post("/api/mall/redemptions", body, content_type="application/json", **headers)
     else:
-        with mock.patch("mall.api.views.order_for", side_effect=drop_before_answering):
+        with mock.patch("mall.api.views.s.OrderOutput", side_effect=drop_before_answering):
             first = client.post("/api/mall/redemptions", body, content_type="application/json", **headers)
     assert dropped["done"]
     assert first.status_code == 500

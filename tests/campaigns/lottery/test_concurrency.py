@@ -9,7 +9,7 @@ from points.selectors import wallet_balance
 from points.services.audit import ledger_audit
 from tests.campaigns.lottery.factories import LotteryFactory, PrizeFactory, ProductFactory, give_points
 from tests.factories import UserFactory
-from tests.reliability.helpers import run_together
+from tests.reliability.helpers import run_together, while_held
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -86,4 +86,27 @@ def test_the_daily_limit_holds_when_one_user_taps_at_once():
     assert len(drew(results)) == 3
     assert sorted(r for r in results if not isinstance(r, tuple)) == ["no_draws_left"] * 3
     assert wallet_balance(user=user) == 100 - 2 * 5 + 3
+    assert ledger_audit().ok
+
+
+def test_a_draw_in_progress_does_not_hold_up_another_users_draw():
+    """Each draw of a wheel with points prizes locks an issuance account to its commit: one row
+    for every draw of the site made them go one at a time. Members draw from their own shard."""
+    from points.services.ledger import SHARDS
+
+    first, second = UserFactory(), UserFactory()
+    while second.pk % SHARDS == first.pk % SHARDS:
+        second = UserFactory()
+    lottery = LotteryFactory(cost=1, free_draws_per_day=0)
+    PrizeFactory(lottery=lottery, points=5, weight=1, stock=None)  # every draw wins 5 points
+    for user in (first, second):
+        give_points(user, 10)
+
+    results = while_held(
+        lambda: lottery_draw(user=first, lottery_id=lottery.pk),
+        lambda: lottery_draw(user=second, lottery_id=lottery.pk),
+    )
+
+    assert len(drew(results)) == 2, results
+    assert wallet_balance(user=first) == wallet_balance(user=second) == 10 - 1 + 5
     assert ledger_audit().ok

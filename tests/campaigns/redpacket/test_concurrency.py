@@ -20,7 +20,7 @@ from points.selectors import wallet_balance
 from referral.models import Referral
 from tests.campaigns.redpacket.factories import RedPacketCampaignFactory
 from tests.factories import UserFactory
-from tests.reliability.helpers import assert_ledger_clean, run_together
+from tests.reliability.helpers import assert_ledger_clean, run_together, while_held
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -124,4 +124,25 @@ def test_the_last_open_racing_the_expiry_gives_one_outcome(attempt):
     else:
         assert packet.status == RedPacket.Status.EXPIRED
         assert results == ["packet_closed", True] and wallet_balance(user=starter) == 0
+    assert_ledger_clean()
+
+
+def test_an_open_in_progress_does_not_hold_up_another_packets_open():
+    """Each open locks an issuance account to its commit: one row for every open of the site made
+    them go one at a time. A friend's share comes from the issuance shard of their own id."""
+    from points.services.ledger import SHARDS
+
+    campaign = RedPacketCampaignFactory(amount=50, helpers_needed=4, pool=40, opens_per_day=10)
+    packets = [redpacket_start(user=old_user(), campaign_id=campaign.pk)[0] for _ in range(2)]
+    first, second = old_user(), old_user()
+    while second.pk % SHARDS == first.pk % SHARDS:
+        second = old_user()
+
+    results = while_held(
+        lambda: redpacket_open(helper=first, packet_id=packets[0].pk),
+        lambda: redpacket_open(helper=second, packet_id=packets[1].pk),
+    )
+
+    assert all(isinstance(result, OpenResult) for result in results), results
+    assert RedPacketOpen.objects.count() == 2
     assert_ledger_clean()
