@@ -170,11 +170,13 @@ def referral_poster(*, user, template: PosterTemplate) -> bytes:
     fingerprint = poster_fingerprint(template=template, user=user, profile=profile)
     name = _poster_name(user=user, template=template, fingerprint=fingerprint)
     cache_key = f"referral:poster:{fingerprint}:{user.pk}"
-    if cache.get(cache_key) or default_storage.exists(name):
+    marked = cache.get(cache_key)
+    if marked or default_storage.exists(name):
         try:
             with default_storage.open(name, "rb") as handle:
                 data = handle.read()
-            cache.set(cache_key, 1, POSTER_CACHE_SECONDS)
+            if not marked:  # a marked hit leaves the marker as it is: one Redis round trip less
+                cache.set(cache_key, 1, POSTER_CACHE_SECONDS)
             return data
         except FileNotFoundError:
             cache.delete(cache_key)

@@ -297,3 +297,22 @@ def posters_fields() -> list[str]:
     from referral.services.posters import LAYOUT_FIELDS
 
     return LAYOUT_FIELDS
+
+
+def test_a_poster_served_on_its_marker_touches_neither_storage_checks_nor_the_marker():
+    """The cached path is one marker read and the file: no `exists` on storage, and the marker is
+    not written again on every request (it lives its day from when the poster was stored)."""
+    from django.core.cache import cache
+
+    user = UserFactory()
+    template = builtin_poster_template()
+    first = referral_poster(user=user, template=template)
+
+    with (
+        mock.patch.object(default_storage, "exists", side_effect=AssertionError("storage asked")),
+        mock.patch.object(cache, "set", wraps=cache.set) as cache_set,
+    ):
+        again = referral_poster(user=user, template=template)
+
+    assert again == first
+    assert not [call for call in cache_set.call_args_list if str(call.args[0]).startswith("referral:poster:")]
