@@ -50,8 +50,13 @@ def account_for_user(user) -> Account:
 
 def system_account(code: str, kind: str) -> Account:
     account, _ = Account.objects.get_or_create(code=code, defaults={"kind": kind})
+    return _of_kind(account, kind)
+
+
+def _of_kind(account: Account, kind: str) -> Account:
+    """`account`, which must be of `kind`: a system account's code names one kind of account."""
     if account.kind != kind:
-        raise ValueError(f"account {code} is a {account.kind}, not a {kind}")
+        raise ValueError(f"account {account.code} is a {account.kind}, not a {kind}")
     return account
 
 
@@ -68,15 +73,17 @@ def account_issuance(*, shard_of: int | None = None) -> Account:
 
 def issuance_named(*, shard_of: int | None = None) -> tuple[str, str]:
     """(code, kind) of the issuance shard for `shard_of`, for `accounts_with_wallet`."""
+    return (_shard_code("issuance", shard_of), Account.Kind.ISSUANCE)
+
+
+def _shard_code(base: str, shard_of: int | None) -> str:
+    """`base` for shard 0 (and no `shard_of`), else `base:<n>`, n = shard_of mod SHARDS."""
     shard = (shard_of or 0) % SHARDS
-    return ("issuance" if shard == 0 else f"issuance:{shard}", Account.Kind.ISSUANCE)
-
-
-SINK_SHARDS = SHARDS
+    return base if shard == 0 else f"{base}:{shard}"
 
 
 def account_sink(*, shard_of: int | None = None) -> Account:
-    """Where spent points go. Redemptions pass the user's id and spread over SINK_SHARDS accounts
+    """Where spent points go. Redemptions pass the user's id and spread over SHARDS accounts
     ("sink", "sink:1" ... "sink:15"): every posting locks its accounts' rows to commit, and one sink
     row for the whole mall made every redemption wait for the one before it."""
     return system_account(*sink_named(shard_of=shard_of))
@@ -84,8 +91,7 @@ def account_sink(*, shard_of: int | None = None) -> Account:
 
 def sink_named(*, shard_of: int | None = None) -> tuple[str, str]:
     """(code, kind) of the sink shard for `shard_of`, for `accounts_with_wallet`."""
-    shard = (shard_of or 0) % SINK_SHARDS
-    return ("sink" if shard == 0 else f"sink:{shard}", Account.Kind.SINK)
+    return (_shard_code("sink", shard_of), Account.Kind.SINK)
 
 
 def accounts_with_wallet(user, *system: tuple[str, str]) -> list[Account]:
@@ -100,11 +106,7 @@ def accounts_with_wallet(user, *system: tuple[str, str]) -> list[Account]:
     accounts = [wallet]
     for code, kind in system:
         account = found.get(code)
-        if account is None:
-            account = system_account(code, kind)
-        elif account.kind != kind:
-            raise ValueError(f"account {code} is a {account.kind}, not a {kind}")
-        accounts.append(account)
+        accounts.append(system_account(code, kind) if account is None else _of_kind(account, kind))
     return accounts
 
 

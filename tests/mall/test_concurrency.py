@@ -112,13 +112,13 @@ def test_twenty_new_users_race_for_the_demo_voucher_over_http():
 
 def _users_on_shards(count: int) -> list:
     """Users whose ids fall on different sink shards."""
-    from points.services.ledger import SINK_SHARDS
+    from points.services.ledger import SHARDS
 
     users, shards = [], set()
     while len(users) < count:
         user = UserFactory()
-        if user.pk % SINK_SHARDS not in shards:
-            shards.add(user.pk % SINK_SHARDS)
+        if user.pk % SHARDS not in shards:
+            shards.add(user.pk % SHARDS)
             users.append(user)
     return users
 

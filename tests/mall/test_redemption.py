@@ -207,14 +207,14 @@ def test_operator_cancels_fulfilled_physical_order(user):
 
 
 def test_points_go_to_the_users_sink_shard_and_a_refund_comes_back_from_it():
-    from points.services.ledger import SINK_SHARDS, account_sink
+    from points.services.ledger import SHARDS, account_sink
 
     user = UserFactory()
     give_points(user, 100)
     product = ProductFactory(price=30)
     order = redemption_create(user=user, product_id=product.pk)
     shard = account_sink(shard_of=user.pk)
-    assert shard.code == ("sink" if user.pk % SINK_SHARDS == 0 else f"sink:{user.pk % SINK_SHARDS}")
+    assert shard.code == ("sink" if user.pk % SHARDS == 0 else f"sink:{user.pk % SHARDS}")
     assert shard.balance == 30
 
     redemption_cancel(order=order, actor=user, by_customer=True)
@@ -227,10 +227,10 @@ def test_points_go_to_the_users_sink_shard_and_a_refund_comes_back_from_it():
 def test_an_order_paid_into_the_main_sink_is_refunded_from_it():
     """Orders from before the shards (and group-buys) paid the main sink; their refund must not
     come from a shard that never received the points."""
-    from points.services.ledger import SINK_SHARDS, account_for_user, account_sink, ledger_post
+    from points.services.ledger import SHARDS, account_for_user, account_sink, ledger_post
 
     user = UserFactory()
-    while user.pk % SINK_SHARDS == 0:
+    while user.pk % SHARDS == 0:
         user = UserFactory()
     give_points(user, 100)
     product = ProductFactory(price=40)
