@@ -26,6 +26,10 @@ def out_of_stock() -> ApplicationError:
     return ApplicationError("out_of_stock", _("This product is out of stock."), 409)
 
 
+def limit_reached() -> ApplicationError:
+    return ApplicationError("limit_reached", _("You have reached the limit for this product."), 409)
+
+
 def invalid(detail) -> ApplicationError:
     return ApplicationError("invalid", detail, 400)
 
@@ -61,7 +65,7 @@ def product_limit_check(*, user, product: Product, quantity: int) -> None:
         product.per_user_limit
         and product_redeemed_quantity(user=user, product=product) + quantity > product.per_user_limit
     ):
-        raise ApplicationError("limit_reached", _("You have reached the limit for this product."), 409)
+        raise limit_reached()
 
 
 def product_level_check(*, user, level: Level | None) -> None:

@@ -11,9 +11,10 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from core.clock import now
+from core.db import fetch_prepared, on_postgresql
 from core.exceptions import ApplicationError
 from core.locks import lock_members, lock_shared, retry_on_conflict
-from events.services import event_record
+from events.services import EVENT_INSERT_HEAD, event_record
 from mall.models import Coupon, Order, Product, Store
 from mall.services.commissions import order_commission_queue, order_commission_void
 from mall.services.orders import (
@@ -26,6 +27,7 @@ from mall.services.orders import (
 )
 from mall.services.products import (
     invalid,
+    limit_reached,
     not_on_sale,
     out_of_stock,
     product_for_sale,
@@ -34,11 +36,12 @@ from mall.services.products import (
     product_on_sale,
     product_tag_check,
 )
-from mall.services.vouchers import coupons_issue
-from points.models import Transaction
+from mall.services.vouchers import coupon_code_generate, coupon_expiry, coupon_known, coupons_issue
+from points.models import Account, Growth, Level, Transaction
 from points.selectors import member_level
 from points.services.ledger import account_for_user, accounts_with_wallet, ledger_lock, ledger_post, sink_named
 from points.services.privileges import level_discount
+from referral.models import Referral
 from referral.selectors import referral_inviter_id
 
 MAX_QUANTITY = 20
@@ -139,6 +142,12 @@ def redemption_create(
 @transaction.atomic
 def _redemption_create(*, user, product: Product, quantity, address, store_id, idempotency_key) -> Order:
     lock_members(user)
+    if store_id is None and on_postgresql(Order):
+        placed = _redemption_place_statement(
+            user=user, product=product, quantity=quantity, address=address, idempotency_key=idempotency_key
+        )
+        if placed is not None:
+            return placed
     if idempotency_key:
         existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -187,8 +196,7 @@ def order_place(
         store = Store.objects.filter(pk=store_id, is_active=True).first()
         if store is None:
             raise invalid(_("No such store."))
-    if product.kind == Product.Kind.PHYSICAL and not address and store is None:
-        raise invalid(_("Physical goods need a delivery address or a pickup store."))
+    _delivery_check(product=product, address=address, store=store)
     product_limit_check(user=user, product=product, quantity=quantity)
     if product.stock is not None and product.stock < quantity:
         raise out_of_stock()  # the friendly early answer; the UPDATE below is what makes it true
@@ -242,6 +250,157 @@ def order_place(
         taken = Product.objects.filter(pk=product.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
         if taken != 1:
             raise out_of_stock()  # rolls back the order, the debit and the vouchers with it
+    return order
+
+
+def _delivery_check(*, product: Product, address: str, store) -> None:
+    if product.kind == Product.Kind.PHYSICAL and not address and store is None:
+        raise invalid(_("Physical goods need a delivery address or a pickup store."))
+
+
+# -- the redemption in a few statements (PostgreSQL) -----------------------------------------------
+#
+# A plain redemption (no store, no tag or level gate, a buyer nobody invited, points to pay) is, on
+# PostgreSQL, the member lock, one read of everything the checks need, the ledger's two statements
+# and one statement that writes the order, its vouchers and its event and takes the stock (last):
+# it was 18 statements through the ORM, and the flash sale's cost was building them
+# (docs/benchmarks.md, finding 31). Every other redemption takes `order_place`, which is also the
+# portable path; tests/mall/test_redemption_statement.py holds the two equal.
+
+_REDEMPTION_CONTEXT = f"""
+SELECT
+    (SELECT id FROM {Order._meta.db_table}
+      WHERE user_id = %(user)s AND idempotency_key = %(key)s AND %(key)s <> '' LIMIT 1),
+    (SELECT discount_percent FROM {Level._meta.db_table} WHERE threshold <= COALESCE(
+        (SELECT total FROM {Growth._meta.db_table} WHERE user_id = %(user)s ORDER BY id LIMIT 1), 0)
+      ORDER BY threshold DESC LIMIT 1),
+    EXISTS (SELECT FROM {Referral._meta.db_table} WHERE invitee_id = %(user)s),
+    CASE WHEN %(limited)s THEN (
+        SELECT COALESCE(SUM(quantity), 0) FROM {Order._meta.db_table}
+         WHERE user_id = %(user)s AND product_id = %(product)s AND status <> %(cancelled)s) END,
+    (SELECT id FROM {Account._meta.db_table} WHERE user_id = %(user)s),
+    (SELECT id FROM {Account._meta.db_table} WHERE code = %(sink)s AND kind = %(sink_kind)s),
+    nextval(pg_get_serial_sequence('{Order._meta.db_table}', 'id'))
+"""
+
+_REDEMPTION_WRITE = f"""
+WITH placed AS (
+    INSERT INTO {Order._meta.db_table} (id, user_id, product_id, quantity, points, discount_percent,
+        discount_points, status, address, idempotency_key, transaction_id, created_at, fulfilled_at)
+    VALUES (%(order)s, %(user)s, %(product)s, %(quantity)s, %(points)s, %(discount_percent)s,
+        %(discount_points)s, %(status)s, %(address)s, %(key)s, %(transaction)s, %(at)s, %(fulfilled_at)s)
+    RETURNING id
+), coupons AS (
+    INSERT INTO {Coupon._meta.db_table} (order_id, user_id, product_id, code, status, expires_at, created_at)
+    SELECT placed.id, %(user)s, %(product)s, c.code, %(unused)s, %(expires_at)s, %(at)s
+    FROM placed, unnest(%(codes)s::text[]) WITH ORDINALITY AS c(code, n) ORDER BY c.n
+    ON CONFLICT (code) DO NOTHING
+    RETURNING id, code
+), event AS (
+    {EVENT_INSERT_HEAD} SELECT %(user)s, 'redeemed', %(at)s, '', %(points)s, 'order:' || placed.id FROM placed
+), stock AS (
+    UPDATE {Product._meta.db_table} SET stock = stock - %(quantity)s
+     WHERE id = %(product)s AND %(limited_stock)s AND stock >= %(quantity)s
+    RETURNING stock
+)
+SELECT coupons.id, coupons.code FROM coupons
+UNION ALL SELECT NULL, 'stock' FROM stock
+"""
+
+
+def _redemption_place_statement(*, user, product: Product, quantity, address, idempotency_key) -> Order | None:
+    """The plain redemption, under the member lock, in the caller's transaction; None for one it
+    does not take, which `order_place` then places (nothing is written before that answer)."""
+    if product.level_required_id is not None or product.tag_gated:
+        return None
+    sink_code, sink_kind = sink_named(shard_of=user.pk)
+    context = fetch_prepared(
+        Order,
+        _REDEMPTION_CONTEXT,
+        {
+            "user": user.pk,
+            "key": idempotency_key,
+            "limited": bool(product.per_user_limit),
+            "product": product.pk,
+            "cancelled": Order.Status.CANCELLED,
+            "sink": sink_code,
+            "sink_kind": sink_kind,
+        },
+    )
+    replay_id, percent, invited, redeemed, wallet_id, sink_id, order_id = context[0]
+    if replay_id is not None:
+        existing = Order.objects.get(pk=replay_id)
+        existing.replayed = True  # the view answers 200, not 201
+        return existing
+    off = level_discount(price=product.price, percent=percent or 0)
+    points = (product.price - off) * quantity
+    if invited or wallet_id is None or sink_id is None or points <= 0:
+        return None  # the referral rules; an account made on first use; a gift
+    _delivery_check(product=product, address=address, store=None)
+    if product.per_user_limit and redeemed + quantity > product.per_user_limit:
+        raise limit_reached()
+    discount_points = off * quantity
+    txn = ledger_post(
+        kind=Transaction.Kind.REDEMPTION,
+        key=f"redeem:{order_id}",
+        legs=[(wallet_id, -points), (sink_id, points)],
+        memo=product.name,
+        actor=user,
+        metadata={
+            "order": order_id,
+            "product": product.pk,
+            "quantity": quantity,
+            **({"discount_points": discount_points} if discount_points else {}),
+        },
+    )
+    at = now()
+    vouchers = product.kind in (Product.Kind.VOUCHER, Product.Kind.COUPON)
+    order = Order(
+        pk=order_id,
+        user=user,
+        product=product,
+        quantity=quantity,
+        points=points,
+        discount_percent=percent if off else 0,
+        discount_points=discount_points,
+        status=Order.Status.FULFILLED if vouchers else Order.Status.CREATED,  # the codes are the goods
+        address=address,
+        idempotency_key=idempotency_key,
+        transaction=txn,
+        created_at=at,
+        fulfilled_at=at if vouchers else None,
+    )
+    expires_at = coupon_expiry(product=product, at=at)
+    written = fetch_prepared(
+        Order,
+        _REDEMPTION_WRITE,
+        {
+            "order": order_id,
+            "user": user.pk,
+            "product": product.pk,
+            "quantity": quantity,
+            "points": points,
+            "discount_percent": order.discount_percent,
+            "discount_points": discount_points,
+            "status": order.status,
+            "address": address,
+            "key": idempotency_key,
+            "transaction": txn.pk,
+            "at": at,
+            "fulfilled_at": order.fulfilled_at,
+            "unused": Coupon.Status.UNUSED,
+            "expires_at": expires_at,
+            "codes": [coupon_code_generate() for _n in range(quantity)] if vouchers else [],
+            "limited_stock": product.stock is not None,
+        },
+    )
+    if product.stock is not None and not any(code == "stock" for pk, code in written if pk is None):
+        raise out_of_stock()  # rolls back the order, the debit and the vouchers with it
+    order._state.adding, order._state.db = False, "default"
+    coupons = [coupon_known(pk=pk, order=order, code=code, expires_at=expires_at, at=at) for pk, code in written if pk]
+    if vouchers and len(coupons) < quantity:  # a code drawn twice (31^10 codes): draw again
+        coupons += coupons_issue(order=order, product=product, count=quantity - len(coupons))
+    order_coupons_known(order, coupons)
     return order
 
 

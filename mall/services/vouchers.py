@@ -35,11 +35,32 @@ def coupon_qr_data_url(*, code: str) -> str:
     return qr_data_url(code)
 
 
-def coupons_issue(*, order: Order, product: Product) -> list[Coupon]:
-    """One voucher per unit of `order`, each with its own code; returns them."""
-    expires_at = now() + dt.timedelta(days=product.voucher_valid_days)
+def coupon_expiry(*, product: Product, at: dt.datetime) -> dt.datetime:
+    """When a voucher of `product` issued at `at` expires."""
+    return at + dt.timedelta(days=product.voucher_valid_days)
+
+
+def coupon_known(*, pk: int, order: Order, code: str, expires_at: dt.datetime, at: dt.datetime) -> Coupon:
+    """A voucher of `order` just written by a statement, as a read of it would give it."""
+    coupon = Coupon(
+        pk=pk,
+        order=order,
+        user=order.user,
+        product=order.product,
+        code=code,
+        status=Coupon.Status.UNUSED,
+        expires_at=expires_at,
+        created_at=at,
+    )
+    coupon._state.adding, coupon._state.db = False, "default"
+    return coupon
+
+
+def coupons_issue(*, order: Order, product: Product, count: int | None = None) -> list[Coupon]:
+    """One voucher per unit of `order` (or `count` more), each with its own code; returns them."""
+    expires_at = coupon_expiry(product=product, at=now())
     coupons = []
-    for _n in range(order.quantity):
+    for _n in range(order.quantity if count is None else count):
         for _attempt in range(5):
             try:
                 with transaction.atomic():

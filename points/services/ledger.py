@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -166,44 +166,76 @@ def ledger_post(
 ) -> Transaction:
     """Post one balanced transaction, or return the one already posted under `key`."""
     _check_legs(legs)
+    if on_postgresql(Transaction) and transaction.get_connection(router.db_for_write(Transaction)).in_atomic_block:
+        # Inside the caller's transaction no savepoint is opened (it was two round trips of every
+        # posting): a refusal is raised before anything is written, and the writes are one
+        # statement, so there is never a half-written posting to roll back to.
+        return _ledger_post(kind, key, legs, memo, actor, metadata, refund_of, _expire_lot)
     with transaction.atomic():
-        # Lock first, then let the unique key decide: a replay, or another posting of this key that
-        # committed while we waited for the locks, inserts nothing and returns the first posting.
-        # (A key is read before the insert only on the refusal path, where a replay must still win.)
-        locked = _lock_balances(_pk(account) for account, _ in legs)
-        new_balances = {}
-        short = False
-        for account, amount in legs:
-            pk = _pk(account)
-            balance, account_kind = locked[pk]
-            short = short or (balance + amount < 0 and account_kind != Account.Kind.ISSUANCE)
-            new_balances[pk] = balance + amount
-        if short:
-            existing = Transaction.objects.filter(key=key).first()
-            if existing is not None:
-                return _same_or_conflict(existing, kind, legs)
-            raise insufficient_points()
+        return _ledger_post(kind, key, legs, memo, actor, metadata, refund_of, _expire_lot)
 
-        txn = Transaction(
-            kind=kind,
-            key=key,
-            memo=memo[:200],
-            actor=actor,
-            metadata=metadata or {},
-            refund_of=refund_of,
-            created_at=timezone.now(),
-        )
-        rows = [(_pk(account), amount, new_balances[_pk(account)]) for account, amount in legs]
-        write = _posting_write_statement if on_postgresql(Transaction) else _posting_write_portable
-        entry_ids = write(txn, rows)
-        if entry_ids is None:  # the key was taken: by a replay, or a posting on other accounts
-            return _same_or_conflict(Transaction.objects.get(key=key), kind, legs)
-        for account, _amount in legs:
-            if isinstance(account, Account):
-                account.balance = new_balances[account.pk]
+
+def _ledger_post(kind, key, legs, memo, actor, metadata, refund_of, expire_lot) -> Transaction:
+    # Lock first, then let the unique key decide: a replay, or another posting of this key that
+    # committed while we waited for the locks, inserts nothing and returns the first posting.
+    # (A key is read before the insert only on the refusal path, where a replay must still win.)
+    locked = _lock_balances(_pk(account) for account, _ in legs)
+    new_balances = {}
+    short = False
+    for account, amount in legs:
+        pk = _pk(account)
+        balance, account_kind = locked[pk]
+        short = short or (balance + amount < 0 and account_kind != Account.Kind.ISSUANCE)
+        new_balances[pk] = balance + amount
+    if short:
+        existing = Transaction.objects.filter(key=key).first()
+        if existing is not None:
+            return _same_or_conflict(existing, kind, legs)
+        raise insufficient_points()
+
+    txn = Transaction(
+        kind=kind,
+        key=key,
+        memo=memo[:200],
+        actor=actor,
+        metadata=metadata or {},
+        refund_of=refund_of,
+        created_at=timezone.now(),
+    )
+    rows = [(_pk(account), amount, new_balances[_pk(account)]) for account, amount in legs]
+    # A plain posting's lots go in its own statement; a refund's (which gives back to the lots its
+    # debit took) and an expiry's (one lot alone) are tracked step by step after it.
+    lots_inside = on_postgresql(Transaction) and refund_of is None and expire_lot is None
+    if lots_inside:
+        entry_ids = _posting_write_statement(txn, rows, wallets=_wallet_legs(rows, locked))
+    elif on_postgresql(Transaction):
+        entry_ids = _posting_write_statement(txn, rows)
+    else:
+        entry_ids = _posting_write_portable(txn, rows)
+    if entry_ids is None:  # the key was taken: by a replay, or a posting on other accounts
+        return _same_or_conflict(Transaction.objects.get(key=key), kind, legs)
+    for account, _amount in legs:
+        if isinstance(account, Account):
+            account.balance = new_balances[account.pk]
+    if not lots_inside:
         rows = [(txn.pk, *row) for row in rows]
-        _track_lots(_entries_with_accounts(entry_ids, rows, locked), refund_of=refund_of, expire_lot=_expire_lot)
+        _track_lots(_entries_with_accounts(entry_ids, rows, locked), refund_of=refund_of, expire_lot=expire_lot)
     return txn
+
+
+def _wallet_legs(rows, locked) -> dict[str, list]:
+    """The wallet legs of a posting as the statement's lot parameters: credits form a lot each,
+    debits use up open lots. (One leg per account, so no lot is both made and used here.)"""
+    wallets = {"credited": [], "debited": [], "needs": []}
+    for pk, amount, _balance in rows:
+        if locked[pk][1] != Account.Kind.USER:
+            continue
+        if amount > 0:
+            wallets["credited"].append(pk)
+        else:
+            wallets["debited"].append(pk)
+            wallets["needs"].append(-amount)
+    return wallets
 
 
 # PostgreSQL: a posting's transaction row, its entries and its accounts' new balances in one
@@ -225,14 +257,47 @@ WITH txn AS (
     RETURNING id, account_id
 ), balances AS (
     UPDATE points_account a SET balance = legs.balance_after FROM txn, legs WHERE a.id = legs.account_id
-)
+){lots}
 SELECT txn.id, entries.id, entries.account_id FROM txn JOIN entries ON true
 """
 
+# ... and a plain posting's lots in the same statement: a wallet credit forms a lot; a wallet debit
+# takes from its open lots, soonest to expire first (those that never expire last, then the older
+# lot), as `_consume_lots` does, and records each use. The wallets' rows are locked before this
+# statement, and every write of a lot happens under its wallet's lock, so the statement's snapshot
+# holds every lot the wallet has. The lots hold the balance (ledger_audit), so they cover the debit.
+_POSTING_LOTS = """, new_lots AS (
+    INSERT INTO points_lot (account_id, entry_id, amount, remaining, expires_at, created_at)
+    SELECT legs.account_id, entries.id, legs.amount, legs.amount, %(expires_at)s, %(at)s
+    FROM legs JOIN entries ON entries.account_id = legs.account_id
+    WHERE legs.account_id = ANY(%(credited)s::bigint[]) ORDER BY legs.n
+), needs AS (
+    SELECT * FROM unnest(%(debited)s::bigint[], %(needs)s::bigint[]) AS n(account_id, need)
+), open_lots AS (
+    SELECT id, account_id, remaining,
+           SUM(remaining) OVER (
+               PARTITION BY account_id ORDER BY expires_at ASC NULLS LAST, id ROWS UNBOUNDED PRECEDING
+           ) - remaining AS before
+    FROM points_lot
+    WHERE account_id = ANY(%(debited)s::bigint[]) AND remaining > 0 AND EXISTS (SELECT FROM txn)
+), taken AS (
+    SELECT o.id, o.account_id, o.before, LEAST(o.remaining, needs.need - o.before) AS amount
+    FROM open_lots o JOIN needs ON needs.account_id = o.account_id WHERE o.before < needs.need
+), lots_used AS (
+    UPDATE points_lot l SET remaining = l.remaining - taken.amount FROM taken WHERE l.id = taken.id
+), uses AS (
+    INSERT INTO points_lotuse (lot_id, entry_id, amount)
+    SELECT taken.id, entries.id, taken.amount
+    FROM taken JOIN entries ON entries.account_id = taken.account_id ORDER BY taken.account_id, taken.before
+)"""
 
-def _posting_write_statement(txn: Transaction, rows: list[tuple[int, int, int]]) -> list[int] | None:
+
+def _posting_write_statement(
+    txn: Transaction, rows: list[tuple[int, int, int]], *, wallets: dict | None = None
+) -> list[int] | None:
     """Write `txn` (setting its pk), its entries (account id, amount, balance after) and the
-    balances; the entries' ids in the order of `rows`, or None when the key was already posted."""
+    balances, and with `wallets` (`_wallet_legs`) the lots too; the entries' ids in the order of
+    `rows`, or None when the key was already posted."""
     from psycopg.types.json import Jsonb
 
     params = {
@@ -247,13 +312,20 @@ def _posting_write_statement(txn: Transaction, rows: list[tuple[int, int, int]])
         "amounts": [row[1] for row in rows],
         "balances": [row[2] for row in rows],
     }
-    written = fetch_prepared(Transaction, _POSTING_WRITE, params)
+    if wallets is not None:
+        params.update(wallets, expires_at=_new_lot_expiry())
+    sql = _POSTING_WRITE_WITH_LOTS if wallets is not None else _POSTING_WRITE_ALONE
+    written = fetch_prepared(Transaction, sql, params)
     if not written:
         return None
     txn.pk = written[0][0]
     txn._state.adding = False
     entry_of = {account_id: entry_id for _txn_id, entry_id, account_id in written}
     return [entry_of[row[0]] for row in rows]
+
+
+_POSTING_WRITE_ALONE = _POSTING_WRITE.format(lots="")
+_POSTING_WRITE_WITH_LOTS = _POSTING_WRITE.format(lots=_POSTING_LOTS)
 
 
 def _posting_write_portable(txn: Transaction, rows: list[tuple[int, int, int]]) -> list[int] | None:

@@ -195,8 +195,7 @@ def test_ledger_state_machine(settings, monkeypatch, path):
     settings.POINTS_EXPIRY_RULE = "30"
     monkeypatch.setattr(LedgerMachine, "settings", settings)
     if path == "portable":
-        monkeypatch.setattr(ledger_module, "_posting_write_statement", ledger_module._posting_write_portable)
-        monkeypatch.setattr(ledger_module, "_lots_use_statement", ledger_module._lots_use_portable)
+        monkeypatch.setattr(ledger_module, "on_postgresql", lambda model: False)
     run_state_machine_as_test(LedgerMachine, settings=hsettings(max_examples=40, stateful_step_count=30, deadline=None))
 
 

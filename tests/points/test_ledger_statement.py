@@ -1,9 +1,10 @@
-"""On PostgreSQL a posting writes its transaction, entries and balances in one statement, and a
-debit's lot remainders and uses in another: they must write exactly what the step-by-step writes
-(the portable path the other databases take) write, for any run of credits, spends and refunds."""
+"""On PostgreSQL a posting writes its transaction, entries, balances and lots (new lots, the
+remainders and uses of those a debit takes) in one statement; a refund gives back to its debit's
+lots step by step after it. They must write exactly what the step-by-step writes (the portable path
+the other databases take) write, for any run of credits, spends, refunds and gifts between wallets."""
 
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
@@ -15,19 +16,27 @@ from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
-# (kind of step, amount): a credit, a spend (refused when short), or a refund of the last spend.
+# (kind of step, amount): a credit, a spend (refused when short), a refund of the last spend, a gift
+# to a friend's wallet (one posting debiting one wallet and crediting another), or a gift back.
 steps = st.lists(
-    st.tuples(st.sampled_from(["credit", "spend", "refund"]), st.integers(1, 400)), min_size=1, max_size=12
+    st.tuples(st.sampled_from(["credit", "spend", "refund", "gift", "gift_back"]), st.integers(1, 400)),
+    min_size=1,
+    max_size=12,
 )
 
 
-def _run(user, plan, tag) -> list:
-    """Post `plan` for `user`; what each step answered."""
+def _run(user, friend, plan, tag) -> list:
+    """Post `plan` for `user` (and `friend`, for gifts); what each step answered."""
     wallet, answers, spends = account_for_user(user), [], []
+    friend_wallet = account_for_user(friend)
     for n, (step, amount) in enumerate(plan):
         key = f"{tag}:{n}"
         try:
-            if step == "credit":
+            if step == "gift":
+                ledger_post(kind="admin_adjust", key=key, legs=[(wallet, -amount), (friend_wallet, amount)])
+            elif step == "gift_back":
+                ledger_post(kind="admin_adjust", key=key, legs=[(friend_wallet, -amount), (wallet, amount)])
+            elif step == "credit":
                 ledger_post(kind="task_reward", key=key, legs=[(account_issuance(), -amount), (wallet, amount)])
             elif step == "spend":
                 spends.append(
@@ -47,18 +56,22 @@ def _run(user, plan, tag) -> list:
     return answers
 
 
-def _written(user, tag) -> dict:
-    """What the ledger holds for `user`, without ids, which differ between the two runs."""
+def _written(user, friend, tag) -> dict:
+    """What the ledger holds for `user` and `friend`, without ids, which differ between the runs."""
     txns = Transaction.objects.filter(key__startswith=f"{tag}:").order_by("pk")
-    lots = Lot.objects.filter(account__user=user).order_by("pk")
+    lots = Lot.objects.filter(account__user__in=[user, friend]).order_by("pk")
     return {
+        "friend": (
+            account_for_user(friend).balance,
+            list(Entry.objects.filter(account__user=friend).order_by("pk").values_list("amount", "balance_after")),
+        ),
         "transactions": [(t.kind, t.key.split(":")[1], t.metadata, t.refund_of_id is not None) for t in txns],
         "entries": list(Entry.objects.filter(account__user=user).order_by("pk").values_list("amount", "balance_after")),
         "other_legs": list(
             Entry.objects.filter(transaction__in=txns).exclude(account__user=user).order_by("pk").values_list("amount")
         ),
         "balance": account_for_user(user).balance,
-        "lots": list(lots.values_list("amount", "remaining", "expires_at")),
+        "lots": list(lots.values_list("account__user", "amount", "remaining", "expires_at")),
         "uses": list(
             LotUse.objects.filter(lot__in=lots).order_by("pk").values_list("amount", "entry__amount", "lot__amount")
         ),
@@ -66,19 +79,28 @@ def _written(user, tag) -> dict:
 
 
 @hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(plan=steps)
-def test_the_statements_write_what_the_portable_path_writes(plan, monkeypatch):
-    statement_user, portable_user = UserFactory(), UserFactory()
+@given(plan=steps, expiry=st.booleans())
+@example(plan=[("credit", 100), ("credit", 50), ("spend", 130), ("refund", 40)], expiry=True)  # soonest first
+@example(plan=[("credit", 100), ("gift", 60), ("gift_back", 20), ("spend", 50)], expiry=False)
+def test_the_statements_write_what_the_portable_path_writes(plan, expiry, monkeypatch, settings):
+    """With expiry on, every lot has a date and a debit takes the soonest first; with it off, the
+    older lot first. The `user` field of lots is compared as which of the two wallets holds it."""
+    settings.POINTS_EXPIRY_ENABLED = expiry
+    statement_user, statement_friend, portable_user, portable_friend = (UserFactory() for _ in range(4))
     statement_tag, portable_tag = f"s{statement_user.pk}", f"p{portable_user.pk}"
 
-    statement_answers = _run(statement_user, plan, statement_tag)
+    settings.POINTS_EXPIRY_RULE = "30"  # a date per moment of credit: lots of different dates
+    statement_answers = _run(statement_user, statement_friend, plan, statement_tag)
     with monkeypatch.context() as patched:
-        patched.setattr(ledger_module, "_posting_write_statement", ledger_module._posting_write_portable)
-        patched.setattr(ledger_module, "_lots_use_statement", ledger_module._lots_use_portable)
-        portable_answers = _run(portable_user, plan, portable_tag)
+        patched.setattr(ledger_module, "on_postgresql", lambda model: False)
+        portable_answers = _run(portable_user, portable_friend, plan, portable_tag)
 
     assert statement_answers == portable_answers
-    assert _written(statement_user, statement_tag) == _written(portable_user, portable_tag)
+    statement_written = _written(statement_user, statement_friend, statement_tag)
+    portable_written = _written(portable_user, portable_friend, portable_tag)
+    for written, user in ((statement_written, statement_user), (portable_written, portable_user)):
+        written["lots"] = [(owner == user.pk, *rest[:2]) for owner, *rest in written["lots"]]
+    assert statement_written == portable_written
 
 
 def test_a_replay_is_answered_with_the_first_posting_even_when_the_wallet_is_short_now(user):
@@ -96,11 +118,11 @@ def test_a_replay_is_answered_with_the_first_posting_even_when_the_wallet_is_sho
     assert short.value.code == "insufficient_points"
 
 
-def test_a_credit_is_three_statements_and_a_debit_four(user):
-    """The accounts' lock, then the transaction with its entries and balances, then the lots: a
-    credit forms one, a debit reads the open ones and writes their remainders and uses. (The
-    binary cursor's statements are not in Django's query log: this counts the cursor's
-    executions, less the savepoint the test's own transaction makes ledger_post open.)"""
+def test_a_credit_and_a_debit_are_two_statements_each_in_the_callers_transaction(user):
+    """The accounts' lock, then the transaction with its entries, balances and lots: a credit forms
+    one, a debit takes from the open ones. Inside the caller's transaction (the test's own, here)
+    no savepoint is opened. (The binary cursor's statements are not in Django's query log: this
+    counts the cursor's executions.)"""
     from psycopg import Cursor
 
     wallet, issuance, sink = account_for_user(user), account_issuance(), account_sink()
@@ -108,8 +130,7 @@ def test_a_credit_is_three_statements_and_a_debit_four(user):
     original = Cursor.execute
 
     def counting(self, query, *args, **kwargs):
-        if "SAVEPOINT" not in str(query):
-            executed.append(str(query)[:60])
+        executed.append(str(query)[:60])
         return original(self, query, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patched:
@@ -118,5 +139,7 @@ def test_a_credit_is_three_statements_and_a_debit_four(user):
         credit = len(executed)
         ledger_post(kind="redemption", key="spend", legs=[(wallet, -30), (sink, 30)])
         debit = len(executed) - credit
-    # A credit: lock, posting, the new lot. A debit: lock, posting, open lots, their uses.
-    assert (credit, debit) == (3, 4), executed
+    assert (credit, debit) == (2, 2), executed
+    lot = Lot.objects.get(account=wallet)
+    assert (lot.amount, lot.remaining) == (80, 50)
+    assert list(LotUse.objects.values_list("lot", "amount")) == [(lot.pk, 30)]

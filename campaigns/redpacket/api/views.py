@@ -37,8 +37,8 @@ def _packet_data(packet: RedPacket, user) -> dict:
         "needed": packet.needed,
         "helpers": [
             {
-                "nickname": opened.helper.nickname,
-                "avatar_url": opened.helper.display_avatar_url,
+                "nickname": opened.nickname,
+                "avatar_url": opened.avatar_url,
                 "amount": opened.amount,
                 "bonus": opened.bonus,
                 "luckiest": opened.pk == luckiest,
@@ -120,6 +120,6 @@ class RedPacketOpenApi(APIView):
             "amount": result.opened.amount,
             "bonus": result.opened.bonus,
             "points": result.balance,
-            "packet": _packet_data(redpacket_get(packet_id=packet_id), request.user),
+            "packet": _packet_data(result.packet, request.user),  # as the open left it, with its campaign
         }
         return Response(s.RedPacketOpenOutput(data, context={"request": request}).data)

@@ -104,6 +104,33 @@ def test_a_stranger_sees_the_packet_page_without_private_fields(demo_campaign):
     assert helper["luckiest"] is False  # named once the packet is filled
 
 
+def test_the_helpers_list_shows_each_friends_name_and_face_as_their_profile_does(demo_campaign):
+    """The list is read as plain rows (no user instance per friend): an uploaded avatar still wins
+    over the WeChat one, as User.display_avatar_url has it, in the order the friends opened."""
+    from django.core.files.base import ContentFile
+
+    starter = old_user()
+    packet = client_for(starter).post(f"/api/redpackets/campaigns/{demo_campaign.pk}/start").json()
+    uploaded = old_user()
+    uploaded.nickname, uploaded.avatar_url = "小林", "https://wx.example/a.png"
+    uploaded.avatar.save("face.png", ContentFile(b"png"), save=False)
+    uploaded.save()
+    wechat = old_user()
+    wechat.nickname, wechat.avatar_url = "阿青", "https://wx.example/b.png"
+    wechat.save()
+    for friend in (uploaded, wechat):
+        opened = client_for(friend).post(f"/api/redpackets/{packet['id']}/open")
+        assert opened.status_code == 200
+
+    helpers = opened.json()["packet"]["helpers"]
+    assert [(h["nickname"], h["avatar_url"]) for h in helpers] == [
+        ("小林", "http://testserver" + uploaded.display_avatar_url),  # made absolute, as every URL
+        ("阿青", "https://wx.example/b.png"),
+    ]
+    assert uploaded.display_avatar_url.endswith(".png") and "wx.example" not in uploaded.display_avatar_url
+    assert client_for(starter).get(f"/api/redpackets/{packet['id']}").json()["helpers"] == helpers
+
+
 def test_unknown_packets_and_campaigns_are_not_found(demo_campaign, user_client):
     assert user_client.get("/api/redpackets/999999").json()["code"] == "not_found"
     assert user_client.post("/api/redpackets/999999/open").status_code == 404
