@@ -28,6 +28,19 @@ def lotteries_open(*, user=None) -> QuerySet[Lottery]:
     )
 
 
+def lottery_for_draw(lottery_id: int) -> Lottery | None:
+    """An active lottery as a draw needs it, in one plain read, with whether tags keep it
+    (`tag_gated`, as `core.tags.with_tag_gate` reads it): the ORM took longer to build the query
+    than the database to run it, on every draw (docs/benchmarks.md)."""
+    return next(iter(Lottery.objects.raw(_LOTTERY_FOR_DRAW, [lottery_id])), None)
+
+
+_LOTTERY_FOR_DRAW = (
+    f"SELECT l.*, EXISTS (SELECT 1 FROM {Lottery.tags.through._meta.db_table} t WHERE t.lottery_id = l.id)"
+    f" AS tag_gated FROM {Lottery._meta.db_table} l WHERE l.id = %s AND l.is_active"
+)
+
+
 def lottery_prizes(*, lottery: Lottery) -> list[LotteryPrize]:
     """The prizes as they are now (stock read fresh), in wheel order."""
     return list(LotteryPrize.objects.filter(lottery=lottery).select_related("product").order_by("sort_order", "id"))
@@ -145,16 +158,24 @@ def lottery_allowance(*, lottery: Lottery, user, day: dt.date | None = None) -> 
     counts = LotteryDraw.objects.filter(lottery=lottery, user=user, local_date=day).aggregate(
         drawn=Count("id"), free=Count("id", filter=Q(free=True))
     )
-    free = (
-        lottery.free_draws_per_day
-        + lottery_level_draws(user=user)
-        + lottery_extra_draws_earned(lottery=lottery, user=user, day=day)
+    return lottery_allowance_of(
+        lottery=lottery,
+        drawn=counts["drawn"],
+        free_drawn=counts["free"],
+        level_draws=lottery_level_draws(user=user),
+        earned=lottery_extra_draws_earned(lottery=lottery, user=user, day=day),
     )
-    free_left = max(0, free - counts["free"])
-    left = max(0, lottery.daily_limit - counts["drawn"])
+
+
+def lottery_allowance_of(*, lottery: Lottery, drawn: int, free_drawn: int, level_draws: int, earned: int) -> Allowance:
+    """The allowance from today's draws (all, and the free ones), the level's extra draws and the
+    draws earned today: the one rule, whoever read the counts."""
+    free = lottery.free_draws_per_day + level_draws + earned
+    free_left = max(0, free - free_drawn)
+    left = max(0, lottery.daily_limit - drawn)
     if lottery.cost == 0:
         left = min(left, free_left)
-    return Allowance(drawn=counts["drawn"], free=free, free_left=min(free_left, left), left=left)
+    return Allowance(drawn=drawn, free=free, free_left=min(free_left, left), left=left)
 
 
 # -- my draws -------------------------------------------------------------------------------------

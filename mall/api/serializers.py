@@ -85,8 +85,13 @@ class OrderOutput(serializers.Serializer):
 
     @extend_schema_field(CouponOutput(allow_null=True))
     def get_coupon(self, order: Order):
-        coupons = list(order.coupons.all())
-        return CouponOutput(coupons[0], context=self.context).data if coupons else None
+        return None  # the first of `coupons`, set by to_representation
+
+    def to_representation(self, order: Order):
+        # `coupon` is `coupons[0]`: written once, so its QR image is drawn once, not twice.
+        data = super().to_representation(order)
+        data["coupon"] = data["coupons"][0] if data["coupons"] else None
+        return data
 
 
 class OrderPageOutput(serializers.Serializer):

@@ -402,12 +402,14 @@ def _pk(account) -> int:
     return account if isinstance(account, int) else account.pk
 
 
-def ledger_lock(*accounts) -> None:
+def ledger_lock(*accounts) -> dict[int, int]:
     """Lock, in one go, every account a service is about to post to (accounts or ids; None is
-    skipped). A transaction that posts several times calls it first: each posting locks its own
-    accounts in id order, but two postings in a row would take the second's lower ids after the
-    first's higher ones (docs/concurrency.md, level 3)."""
-    _lock_balances(account for account in accounts if account is not None)
+    skipped); returns account id -> its balance, exact while the lock is held. A transaction that
+    posts several times calls it first: each posting locks its own accounts in id order, but two
+    postings in a row would take the second's lower ids after the first's higher ones
+    (docs/concurrency.md, level 3)."""
+    locked = _lock_balances(account for account in accounts if account is not None)
+    return {pk: balance for pk, (balance, _kind) in locked.items()}
 
 
 def _lock_balances(account_ids) -> dict[int, tuple[int, str]]:

@@ -96,7 +96,9 @@ class LotteryDrawApi(APIView):
         if key:
             key = IDEMPOTENCY_KEY.run_validation(key)
         draw, created = lottery_draw(user=request.user, lottery_id=lottery_id, idempotency_key=key)
-        data = {**_draw_data(draw), "points": wallet_balance(user=request.user)}
+        # A new draw knows the balance it left (read under the ledger's lock); a replay reads it.
+        points = draw.wallet_balance if created else wallet_balance(user=request.user)
+        data = {**_draw_data(draw), "points": points}
         return Response(s.LotteryDrawResultOutput(data).data, status=201 if created else 200)
 
 
