@@ -227,10 +227,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.ErrorDocumentingAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handlers.api_exception_handler",
+    # DRF's anon, user and scoped throttles, counted atomically in Redis (core.api.throttling).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "core.api.throttling.AnonThrottle",
+        "core.api.throttling.UserThrottle",
+        "core.api.throttling.ScopedThrottle",
     ],
     # Scoped rates for endpoints that attract abuse; the cache backs the counters.
     "DEFAULT_THROTTLE_RATES": {
