@@ -30,11 +30,13 @@ from django.utils.translation import gettext as _
 from campaigns.redpacket.models import RedPacket, RedPacketCampaign, RedPacketOpen
 from core.celery import enqueue_on_commit
 from core.clock import local_today, now, window_open
+from core.db import fetch_prepared, on_postgresql
 from core.exceptions import ApplicationError
 from core.locks import lock_members, lock_one, retry_on_conflict
-from events.services import event_record
-from points.models import Transaction
+from events.services import EVENT_INSERT_HEAD, event_record
+from points.models import Account, Transaction
 from points.services.ledger import account_for_user, accounts_with_wallet, issuance_named, ledger_lock, ledger_post
+from referral.models import Referral
 from referral.services import referral_profile_ensure
 from referral.services.attribution import referral_bind_via_share, referral_share_members, user_is_new
 
@@ -169,17 +171,17 @@ def redpacket_open(*, helper, packet_id: int) -> OpenResult:
         packet = lock_one(RedPacket.objects.select_related("campaign", "user").filter(pk=packet_id))
         if packet.user_id == helper.pk:
             raise ApplicationError("cannot_open_own", _("You cannot open your own red packet."), 409)
+        if on_postgresql(RedPacketOpen):
+            result = _redpacket_open_statements(helper=helper, packet=packet)
+            if result is not None:
+                return result
         if RedPacketOpen.objects.filter(packet=packet, helper=helper).exists():
-            raise ApplicationError("already_opened", _("You have already opened this red packet."), 409)
-        if packet.status != RedPacket.Status.OPEN or packet.expires_at <= now() or not packet.user.is_active:
-            raise _packet_closed()  # past the deadline even before the sweep, or its starter left
+            raise _already_opened()
+        _open_check(packet)
         campaign = packet.campaign
         today = local_today()
         opened_today = RedPacketOpen.objects.filter(helper=helper, campaign=campaign, local_date=today).count()
-        if opened_today >= campaign.opens_per_day:
-            raise ApplicationError(
-                "open_limit_reached", _("You have opened as many red packets today as this campaign allows."), 409
-            )
+        _open_limit_check(campaign, opened_today)
 
         shares_left = packet.needed - packet.helpers
         share = redpacket_share_draw(remaining=packet.pool - packet.pool_paid, shares_left=shares_left)
@@ -229,6 +231,154 @@ def redpacket_open(*, helper, packet_id: int) -> OpenResult:
         packet.save(update_fields=fields)
         event_record(user=helper, kind="packet_opened", amount=share + bonus, ref=f"redpacket:{packet.pk}")
     return OpenResult(opened=opened, packet=packet, balance=helper_wallet.balance)
+
+
+def _already_opened() -> ApplicationError:
+    return ApplicationError("already_opened", _("You have already opened this red packet."), 409)
+
+
+def _open_check(packet: RedPacket) -> None:
+    if packet.status != RedPacket.Status.OPEN or packet.expires_at <= now() or not packet.user.is_active:
+        raise _packet_closed()  # past the deadline even before the sweep, or its starter left
+
+
+def _open_limit_check(campaign: RedPacketCampaign, opened_today: int) -> None:
+    if opened_today >= campaign.opens_per_day:
+        raise ApplicationError(
+            "open_limit_reached", _("You have opened as many red packets today as this campaign allows."), 409
+        )
+
+
+# -- an open in a few statements (PostgreSQL) --------------------------------------------------------
+#
+# A friend's open that binds nobody is, on PostgreSQL, after the member and packet locks, one read
+# of what the checks need (opened before, opened today, bound already, the accounts), the accounts'
+# lock, the ledger's postings and one write of the open, the packet and the event: it was eight
+# statements more through the ORM (docs/benchmarks.md, finding 36). An open that may bind a new
+# friend to the starter opens step by step above, which is also the portable path;
+# tests/campaigns/redpacket/test_open_statement.py holds the two equal.
+
+_OPEN_CONTEXT = f"""
+SELECT
+    EXISTS (SELECT FROM {RedPacketOpen._meta.db_table} WHERE packet_id = %(packet)s AND helper_id = %(helper)s),
+    (SELECT count(*) FROM {RedPacketOpen._meta.db_table}
+      WHERE helper_id = %(helper)s AND campaign_id = %(campaign)s AND local_date = %(day)s),
+    EXISTS (SELECT FROM {Referral._meta.db_table} WHERE invitee_id = %(helper)s),
+    (SELECT id FROM {Account._meta.db_table} WHERE user_id = %(helper)s),
+    (SELECT id FROM {Account._meta.db_table} WHERE code = %(issuance)s AND kind = %(issuance_kind)s),
+    (SELECT id FROM {Account._meta.db_table} WHERE user_id = %(starter)s)
+"""
+
+_OPEN_WRITE = f"""
+WITH opened AS (
+    INSERT INTO {RedPacketOpen._meta.db_table} (packet_id, helper_id, starter_id, campaign_id, position, amount,
+        bonus, local_date, transaction_id, created_at)
+    VALUES (%(packet)s, %(helper)s, %(starter)s, %(campaign)s, %(position)s, %(amount)s, %(bonus)s, %(day)s,
+        %(transaction)s, %(at)s)
+    RETURNING id
+), packet AS (
+    UPDATE {RedPacket._meta.db_table}
+       SET helpers = %(helpers)s, pool_paid = %(pool_paid)s, status = %(status)s, paid_at = %(paid_at)s,
+           reward_transaction_id = %(reward_transaction)s
+     WHERE id = %(packet)s
+), event AS (
+    {EVENT_INSERT_HEAD} SELECT %(helper)s, 'packet_opened', %(at)s, '', %(paid)s, %(ref)s FROM opened
+)
+SELECT id FROM opened
+"""
+
+
+def _redpacket_open_statements(*, helper, packet: RedPacket) -> OpenResult | None:
+    """The open, with the member and packet locks held, in the caller's transaction; None for one
+    it does not take (a new friend not bound yet, an account not made yet), which the step-by-step
+    open then makes: nothing is written before that answer."""
+    campaign = packet.campaign
+    today = local_today()
+    issuance_code, issuance_kind = issuance_named(shard_of=helper.pk)
+    context = fetch_prepared(
+        RedPacketOpen,
+        _OPEN_CONTEXT,
+        {
+            "packet": packet.pk,
+            "helper": helper.pk,
+            "campaign": campaign.pk,
+            "day": today,
+            "issuance": issuance_code,
+            "issuance_kind": issuance_kind,
+            "starter": packet.user_id,
+        },
+    )
+    already, opened_today, bound, wallet_id, issuance_id, starter_wallet_id = context[0]
+    if already:
+        raise _already_opened()
+    _open_check(packet)
+    _open_limit_check(campaign, opened_today)
+    new = user_is_new(helper)
+    shares_left = packet.needed - packet.helpers
+    fills = shares_left == 1
+    if (new and not bound) or wallet_id is None or issuance_id is None or (fills and starter_wallet_id is None):
+        return None  # the share binds the friend (referral rules); an account made on first use
+    share = redpacket_share_draw(remaining=packet.pool - packet.pool_paid, shares_left=shares_left)
+    bonus = packet.new_user_bonus if new else 0
+    accounts = (wallet_id, issuance_id, starter_wallet_id if fills else None)
+    balance = ledger_lock(*accounts)[wallet_id] + share + bonus
+    payment = ledger_post(
+        kind=KIND_SHARE,
+        key=f"redpacket:share:{packet.pk}:{helper.pk}",
+        legs=[(issuance_id, -(share + bonus)), (wallet_id, share + bonus)],
+        memo=campaign.title,
+        metadata={"red_packet": packet.pk, "share": share, "bonus": bonus},
+    )
+    at = now()
+    opened = RedPacketOpen(
+        packet=packet,
+        helper=helper,
+        starter_id=packet.user_id,
+        campaign=campaign,
+        position=packet.helpers + 1,
+        amount=share,
+        bonus=bonus,
+        local_date=today,
+        transaction=payment,
+        created_at=at,
+    )
+    packet.helpers += 1
+    packet.pool_paid += share
+    if fills:
+        packet.reward_transaction = ledger_post(
+            kind=KIND_PAID,
+            key=f"redpacket:paid:{packet.pk}",
+            legs=[(issuance_id, -packet.amount), (starter_wallet_id, packet.amount)],
+            memo=campaign.title,
+            metadata={"red_packet": packet.pk, "campaign": campaign.pk},
+        )
+        packet.status, packet.paid_at = RedPacket.Status.PAID, now()
+    written = fetch_prepared(
+        RedPacketOpen,
+        _OPEN_WRITE,
+        {
+            "packet": packet.pk,
+            "helper": helper.pk,
+            "starter": packet.user_id,
+            "campaign": campaign.pk,
+            "position": opened.position,
+            "amount": share,
+            "bonus": bonus,
+            "day": today,
+            "transaction": payment.pk,
+            "at": at,
+            "helpers": packet.helpers,
+            "pool_paid": packet.pool_paid,
+            "status": packet.status,
+            "paid_at": packet.paid_at,
+            "reward_transaction": packet.reward_transaction_id,
+            "paid": share + bonus,
+            "ref": f"redpacket:{packet.pk}",
+        },
+    )
+    opened.pk = written[0][0]
+    opened._state.adding, opened._state.db = False, "default"
+    return OpenResult(opened=opened, packet=packet, balance=balance)
 
 
 def redpacket_expire(*, packet_id: int, force: bool = False, actor=None) -> bool:
