@@ -9,9 +9,9 @@ MODULE_PIXELS = 6
 
 
 # Drawing a QR took a quarter of a redemption with the pure-Python `qrcode` (2.0 ms a code, most of
-# it choosing the mask); zxing-cpp draws the same symbol in C++ (0.5 ms with the PNG). An order's
-# answer shows its first voucher twice (`coupon` and `coupons`) and the image depends on the text
-# alone, so each process also keeps the latest few thousand (about 300 bytes each).
+# it choosing the mask); zxing-cpp draws the same symbol in C++ (0.5 ms with the PNG). The image
+# depends on the text alone and a voucher's page is opened again and again, so each process also
+# keeps the latest few thousand (about 300 bytes each).
 @functools.lru_cache(maxsize=4096)
 def qr_data_url(text: str) -> str:
     import zxingcpp
