@@ -224,15 +224,14 @@ def _ledger_post(kind, key, legs, memo, actor, metadata, refund_of, expire_lot) 
 
 
 def _wallet_legs(rows, locked) -> dict[str, list]:
-    """The wallet legs of a posting as the statement's lot parameters: credits form a lot each,
-    debits use up open lots. (One leg per account, so no lot is both made and used here.)"""
-    wallets = {"credited": [], "debited": [], "needs": []}
+    """The wallet legs of a posting as the statement's lot parameters: which legs are wallets (a
+    credit forms a lot), and the debited wallets with what they need from their open lots. (One
+    leg per account, so no lot is both made and used here.)"""
+    wallets = {"wallets": [], "debited": [], "needs": []}
     for pk, amount, _balance in rows:
-        if locked[pk][1] != Account.Kind.USER:
-            continue
-        if amount > 0:
-            wallets["credited"].append(pk)
-        else:
+        wallet = locked[pk][1] == Account.Kind.USER
+        wallets["wallets"].append(wallet)
+        if wallet and amount < 0:
             wallets["debited"].append(pk)
             wallets["needs"].append(-amount)
     return wallets
@@ -249,8 +248,8 @@ WITH txn AS (
     ON CONFLICT (key) DO NOTHING
     RETURNING id
 ), legs AS (
-    SELECT * FROM unnest(%(accounts)s::bigint[], %(amounts)s::bigint[], %(balances)s::bigint[])
-        WITH ORDINALITY AS v(account_id, amount, balance_after, n)
+    SELECT * FROM unnest(%(accounts)s::bigint[], %(amounts)s::bigint[], %(balances)s::bigint[], %(wallets)s::boolean[])
+        WITH ORDINALITY AS v(account_id, amount, balance_after, wallet, n)
 ), entries AS (
     INSERT INTO points_entry (transaction_id, account_id, amount, balance_after, created_at)
     SELECT txn.id, legs.account_id, legs.amount, legs.balance_after, %(at)s FROM txn, legs ORDER BY legs.n
@@ -270,7 +269,7 @@ _POSTING_LOTS = """, new_lots AS (
     INSERT INTO points_lot (account_id, entry_id, amount, remaining, expires_at, created_at)
     SELECT legs.account_id, entries.id, legs.amount, legs.amount, %(expires_at)s, %(at)s
     FROM legs JOIN entries ON entries.account_id = legs.account_id
-    WHERE legs.account_id = ANY(%(credited)s::bigint[]) ORDER BY legs.n
+    WHERE legs.wallet AND legs.amount > 0 ORDER BY legs.n
 ), needs AS (
     SELECT * FROM unnest(%(debited)s::bigint[], %(needs)s::bigint[]) AS n(account_id, need)
 ), open_lots AS (
@@ -314,6 +313,8 @@ def _posting_write_statement(
     }
     if wallets is not None:
         params.update(wallets, expires_at=_new_lot_expiry())
+    else:
+        params["wallets"] = [False] * len(rows)  # the lots are tracked after the statement
     sql = _POSTING_WRITE_WITH_LOTS if wallets is not None else _POSTING_WRITE_ALONE
     written = fetch_prepared(Transaction, sql, params)
     if not written:
