@@ -108,6 +108,29 @@ def _take_unit(prize: LotteryPrize) -> bool:
     return LotteryPrize.objects.filter(pk=prize.pk, stock__gte=1).update(stock=F("stock") - 1) == 1
 
 
+def _pay_cost(*, lottery: Lottery, user, draw_id: int, wallet, sink, cost: int) -> Transaction:
+    """A paid draw's cost, wallet -> sink (accounts or their ids, already locked)."""
+    return ledger_post(
+        kind=KIND_COST,
+        key=f"lottery:cost:{draw_id}",
+        legs=[(wallet, -cost), (sink, cost)],
+        memo=lottery.title,
+        actor=user,
+        metadata={"lottery": lottery.pk, "draw": draw_id},
+    )
+
+
+def _pay_prize(*, lottery: Lottery, prize: LotteryPrize, draw_id: int, issuance, wallet) -> Transaction:
+    """A points prize, issuance -> wallet (accounts or their ids, already locked)."""
+    return ledger_post(
+        kind=KIND_PRIZE,
+        key=f"lottery:prize:{draw_id}",
+        legs=[(issuance, -prize.points), (wallet, prize.points)],
+        memo=f"{lottery.title} · {prize.name}",
+        metadata={"lottery": lottery.pk, "draw": draw_id, "prize": prize.pk},
+    )
+
+
 def _roll(*, lottery: Lottery, prizes: list[LotteryPrize], take) -> tuple[LotteryPrize | None, dict]:
     """Roll over the odds in force until a prize can be taken (`take(prize)`), or nothing is won;
     returns the prize (None: no prize) and the odds of the roll that decided, as the draw stores them."""
@@ -169,24 +192,15 @@ def lottery_draw(*, user, lottery_id: int, idempotency_key: str = "") -> tuple[L
             lottery=lottery, user=user, free=free, cost=cost, local_date=today, idempotency_key=idempotency_key
         )
         if cost:
-            draw.cost_transaction = ledger_post(
-                kind=KIND_COST,
-                key=f"lottery:cost:{draw.pk}",
-                legs=[(wallet, -cost), (accounts[1], cost)],
-                memo=lottery.title,
-                actor=user,
-                metadata={"lottery": lottery.pk, "draw": draw.pk},
+            draw.cost_transaction = _pay_cost(
+                lottery=lottery, user=user, draw_id=draw.pk, wallet=wallet, sink=accounts[1], cost=cost
             )
             balance -= cost
 
         prize, odds = _roll(lottery=lottery, prizes=prizes, take=lambda prize: _take(prize, user=user, draw=draw))
         if prize is not None and prize.kind == LotteryPrize.Kind.POINTS:
-            draw.prize_transaction = ledger_post(
-                kind=KIND_PRIZE,
-                key=f"lottery:prize:{draw.pk}",
-                legs=[(accounts[-1], -prize.points), (wallet, prize.points)],
-                memo=f"{lottery.title} · {prize.name}",
-                metadata={"lottery": lottery.pk, "draw": draw.pk, "prize": prize.pk},
+            draw.prize_transaction = _pay_prize(
+                lottery=lottery, prize=prize, draw_id=draw.pk, issuance=accounts[-1], wallet=wallet
             )
             draw.points_won = prize.points
             balance += prize.points
@@ -322,24 +336,15 @@ def _lottery_draw_statements(*, user, lottery: Lottery, idempotency_key: str) ->
     balance = ledger_lock(*accounts)[wallet_id]
     cost_transaction = prize_transaction = None
     if cost:
-        cost_transaction = ledger_post(
-            kind=KIND_COST,
-            key=f"lottery:cost:{draw_id}",
-            legs=[(wallet_id, -cost), (sink_id, cost)],
-            memo=lottery.title,
-            actor=user,
-            metadata={"lottery": lottery.pk, "draw": draw_id},
+        cost_transaction = _pay_cost(
+            lottery=lottery, user=user, draw_id=draw_id, wallet=wallet_id, sink=sink_id, cost=cost
         )
         balance -= cost
     prize, odds = _roll(lottery=lottery, prizes=prizes, take=_take_unit)
     points_won = 0
     if prize is not None and prize.kind == LotteryPrize.Kind.POINTS:
-        prize_transaction = ledger_post(
-            kind=KIND_PRIZE,
-            key=f"lottery:prize:{draw_id}",
-            legs=[(issuance_id, -prize.points), (wallet_id, prize.points)],
-            memo=f"{lottery.title} · {prize.name}",
-            metadata={"lottery": lottery.pk, "draw": draw_id, "prize": prize.pk},
+        prize_transaction = _pay_prize(
+            lottery=lottery, prize=prize, draw_id=draw_id, issuance=issuance_id, wallet=wallet_id
         )
         points_won = prize.points
         balance += prize.points

@@ -196,12 +196,8 @@ def redpacket_open(*, helper, packet_id: int) -> OpenResult:
             accounts += (starter_wallet,)
         referral = referral_bind_via_share(user=helper, sharer=packet.user, also_lock=accounts)
         ledger_lock(*accounts)
-        payment = ledger_post(
-            kind=KIND_SHARE,
-            key=f"redpacket:share:{packet.pk}:{helper.pk}",
-            legs=[(issuance, -(share + bonus)), (helper_wallet, share + bonus)],
-            memo=campaign.title,
-            metadata={"red_packet": packet.pk, "share": share, "bonus": bonus},
+        payment = _pay_share(
+            packet=packet, helper=helper, wallet=helper_wallet, issuance=issuance, share=share, bonus=bonus
         )
         opened = RedPacketOpen.objects.create(
             packet=packet,
@@ -219,18 +215,34 @@ def redpacket_open(*, helper, packet_id: int) -> OpenResult:
         packet.pool_paid += share
         fields = ["helpers", "pool_paid"]
         if fills:
-            packet.reward_transaction = ledger_post(
-                kind=KIND_PAID,
-                key=f"redpacket:paid:{packet.pk}",
-                legs=[(issuance, -packet.amount), (starter_wallet, packet.amount)],
-                memo=campaign.title,
-                metadata={"red_packet": packet.pk, "campaign": campaign.pk},
-            )
-            packet.status, packet.paid_at = RedPacket.Status.PAID, now()
+            _pay_starter(packet=packet, issuance=issuance, starter_wallet=starter_wallet)
             fields += ["reward_transaction", "status", "paid_at"]
         packet.save(update_fields=fields)
         event_record(user=helper, kind="packet_opened", amount=share + bonus, ref=f"redpacket:{packet.pk}")
     return OpenResult(opened=opened, packet=packet, balance=helper_wallet.balance)
+
+
+def _pay_share(*, packet: RedPacket, helper, wallet, issuance, share: int, bonus: int) -> Transaction:
+    """The friend's share and bonus, from issuance (accounts or their ids, already locked)."""
+    return ledger_post(
+        kind=KIND_SHARE,
+        key=f"redpacket:share:{packet.pk}:{helper.pk}",
+        legs=[(issuance, -(share + bonus)), (wallet, share + bonus)],
+        memo=packet.campaign.title,
+        metadata={"red_packet": packet.pk, "share": share, "bonus": bonus},
+    )
+
+
+def _pay_starter(*, packet: RedPacket, issuance, starter_wallet) -> None:
+    """The open that fills the packet pays the starter, once (the key), and marks it paid."""
+    packet.reward_transaction = ledger_post(
+        kind=KIND_PAID,
+        key=f"redpacket:paid:{packet.pk}",
+        legs=[(issuance, -packet.amount), (starter_wallet, packet.amount)],
+        memo=packet.campaign.title,
+        metadata={"red_packet": packet.pk, "campaign": packet.campaign_id},
+    )
+    packet.status, packet.paid_at = RedPacket.Status.PAID, now()
 
 
 def _already_opened() -> ApplicationError:
@@ -322,13 +334,7 @@ def _redpacket_open_statements(*, helper, packet: RedPacket) -> OpenResult | Non
     bonus = packet.new_user_bonus if new else 0
     accounts = (wallet_id, issuance_id, starter_wallet_id if fills else None)
     balance = ledger_lock(*accounts)[wallet_id] + share + bonus
-    payment = ledger_post(
-        kind=KIND_SHARE,
-        key=f"redpacket:share:{packet.pk}:{helper.pk}",
-        legs=[(issuance_id, -(share + bonus)), (wallet_id, share + bonus)],
-        memo=campaign.title,
-        metadata={"red_packet": packet.pk, "share": share, "bonus": bonus},
-    )
+    payment = _pay_share(packet=packet, helper=helper, wallet=wallet_id, issuance=issuance_id, share=share, bonus=bonus)
     at = now()
     opened = RedPacketOpen(
         packet=packet,
@@ -345,14 +351,7 @@ def _redpacket_open_statements(*, helper, packet: RedPacket) -> OpenResult | Non
     packet.helpers += 1
     packet.pool_paid += share
     if fills:
-        packet.reward_transaction = ledger_post(
-            kind=KIND_PAID,
-            key=f"redpacket:paid:{packet.pk}",
-            legs=[(issuance_id, -packet.amount), (starter_wallet_id, packet.amount)],
-            memo=campaign.title,
-            metadata={"red_packet": packet.pk, "campaign": campaign.pk},
-        )
-        packet.status, packet.paid_at = RedPacket.Status.PAID, now()
+        _pay_starter(packet=packet, issuance=issuance_id, starter_wallet=starter_wallet_id)
     written = fetch_prepared(
         RedPacketOpen,
         _OPEN_WRITE,

@@ -17,6 +17,7 @@ from points.models import Entry, Growth, Level, Lot
 from points.services.ledger import account_for_user, account_sink
 from tests.factories import UserFactory
 from tests.mall.factories import ProductFactory, give_points
+from tests.reliability.helpers import statements_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -184,25 +185,13 @@ def test_a_plain_redemption_is_eight_statements_from_the_product_read_to_commit(
     """The product, BEGIN, the member lock, the context, the accounts' lock, the posting, the write
     of the order, its voucher, its event and the stock, COMMIT. (Counting psycopg's executions:
     the binary cursor's statements are not in Django's query log.)"""
-    from django.db import connection
-    from psycopg import Cursor
-
     account_for_user(user), account_sink(shard_of=user.pk)
     give_points(user, 100)
     product = ProductFactory(price=30, stock=5)
-    executed = []
-    original = Cursor.execute
 
-    def counting(self, query, *args, **kwargs):
-        executed.append(str(query)[:50])
-        return original(self, query, *args, **kwargs)
+    order, statements = statements_of(lambda: redemption_create(user=user, product_id=product.pk))
 
-    connection.ensure_connection()
-    with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(Cursor, "execute", counting)
-        order = redemption_create(user=user, product_id=product.pk)
-    statements = [s for s in executed if "SAVEPOINT" not in s]  # the test's own transaction's
-    assert len(statements) == 6, executed  # BEGIN and COMMIT are the test's, too
+    assert len(statements) == 6, statements  # BEGIN and COMMIT are the test's, too
     assert (order.status, order.points, order.coupons.count()) == (Order.Status.FULFILLED, 30, 1)
     assert Product.objects.get(pk=product.pk).stock == 4
     assert account_for_user(user).balance == 70

@@ -13,6 +13,7 @@ from points.models import Entry, Lot, LotUse, Transaction
 from points.services import ledger as ledger_module
 from points.services.ledger import account_for_user, account_issuance, account_sink, ledger_post
 from tests.factories import UserFactory
+from tests.reliability.helpers import statements_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -123,23 +124,14 @@ def test_a_credit_and_a_debit_are_two_statements_each_in_the_callers_transaction
     one, a debit takes from the open ones. Inside the caller's transaction (the test's own, here)
     no savepoint is opened. (The binary cursor's statements are not in Django's query log: this
     counts the cursor's executions.)"""
-    from psycopg import Cursor
-
     wallet, issuance, sink = account_for_user(user), account_issuance(), account_sink()
-    executed = []
-    original = Cursor.execute
 
-    def counting(self, query, *args, **kwargs):
-        executed.append(str(query)[:60])
-        return original(self, query, *args, **kwargs)
+    grant = [(issuance, -80), (wallet, 80)]
+    _txn, credit = statements_of(lambda: ledger_post(kind="task_reward", key="grant", legs=grant), savepoints=True)
+    spend = [(wallet, -30), (sink, 30)]
+    _txn, debit = statements_of(lambda: ledger_post(kind="redemption", key="spend", legs=spend), savepoints=True)
 
-    with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(Cursor, "execute", counting)
-        ledger_post(kind="task_reward", key="grant", legs=[(issuance, -80), (wallet, 80)])
-        credit = len(executed)
-        ledger_post(kind="redemption", key="spend", legs=[(wallet, -30), (sink, 30)])
-        debit = len(executed) - credit
-    assert (credit, debit) == (2, 2), executed
+    assert (len(credit), len(debit)) == (2, 2), (credit, debit)
     lot = Lot.objects.get(account=wallet)
     assert (lot.amount, lot.remaining) == (80, 50)
     assert list(LotUse.objects.values_list("lot", "amount")) == [(lot.pk, 30)]

@@ -140,3 +140,26 @@ def race(*calls) -> list[str]:
     """`run_together` for calls that return nothing of interest: the sorted outcomes, "ok" for a
     call that succeeded and the error code for one that was refused."""
     return sorted(outcome if isinstance(outcome, str) else "ok" for outcome in run_together(*calls))
+
+
+def statements_of(call, *, savepoints: bool = False) -> tuple[object, list[str]]:
+    """`call()`'s result and the statements it sent to the database, savepoints left out unless
+    asked for (a test's own transaction turns a service's transaction into a savepoint; outside
+    tests it is BEGIN and COMMIT). Counted at psycopg's cursor: core.db's binary cursor does not
+    write to Django's query log."""
+    from psycopg import Cursor
+
+    connection.ensure_connection()
+    executed = []
+    original = Cursor.execute
+
+    def counting(self, query, *args, **kwargs):
+        executed.append(str(query)[:80])
+        return original(self, query, *args, **kwargs)
+
+    Cursor.execute = counting
+    try:
+        result = call()
+    finally:
+        Cursor.execute = original
+    return result, [statement for statement in executed if savepoints or "SAVEPOINT" not in statement]

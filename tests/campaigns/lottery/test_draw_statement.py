@@ -21,6 +21,7 @@ from points.selectors import wallet_balance
 from points.services.ledger import account_for_user, account_issuance, account_sink
 from tests.factories import UserFactory
 from tests.mall.factories import give_points
+from tests.reliability.helpers import statements_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -172,31 +173,19 @@ def test_the_statements_draw_what_the_step_by_step_draw_draws(
     assert sum(by_statement) == sum(isinstance(a, tuple) and a[0] for a in statement_answers)
 
 
-def test_a_paid_draw_that_wins_points_is_ten_statements(user, monkeypatch):
+def test_a_paid_draw_that_wins_points_is_ten_statements(user):
     """The lottery, the member lock, the context, the accounts' lock, the cost's posting (lock and
     write), the prize's stock, the prize's posting (lock and write), the draw with its event; it
     was 19 through the ORM, with the balance read after commit.
     (Counting psycopg's executions: the binary cursor's are not in Django's query log.)"""
-    from django.db import connection
-    from psycopg import Cursor
-
     account_for_user(user), account_sink(shard_of=user.pk), account_issuance(shard_of=user.pk)
     give_points(user, 10)
     lottery = Lottery.objects.create(title="转盘", cost=1, free_draws_per_day=0, daily_limit=5)
     LotteryPrize.objects.create(lottery=lottery, name="十分", points=10, weight=1, stock=5)
-    executed = []
-    original = Cursor.execute
 
-    def counting(self, query, *args, **kwargs):
-        executed.append(str(query)[:50])
-        return original(self, query, *args, **kwargs)
+    (draw, created), statements = statements_of(lambda: lottery_draw(user=user, lottery_id=lottery.pk))
 
-    connection.ensure_connection()
-    with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(Cursor, "execute", counting)
-        draw, created = lottery_draw(user=user, lottery_id=lottery.pk)
-    statements = [s for s in executed if "SAVEPOINT" not in s]  # the test's own transaction's
-    assert len(statements) == 10, executed
+    assert len(statements) == 10, statements
     assert (created, draw.points_won, draw.cost, draw.wallet_balance) == (True, 10, 1, 19)
     assert wallet_balance(user=user) == 19
     assert LotteryPrize.objects.get(lottery=lottery).stock == 4

@@ -24,6 +24,7 @@ from points.services.ledger import account_for_user, account_issuance
 from referral.models import Referral
 from referral.services import referral_profile_ensure
 from tests.factories import UserFactory
+from tests.reliability.helpers import statements_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -166,29 +167,17 @@ def test_the_statements_open_what_the_step_by_step_open_opens(spec, kinds, plan,
     assert sum(by_statement) == placed - binding
 
 
-def test_an_old_friends_open_is_eight_statements(monkeypatch):
+def test_an_old_friends_open_is_eight_statements():
     """The packet, the member lock, the packet's lock, the context, the accounts' lock, the
     share's posting (lock and write), the open with the packet and its event; it was 16 through
     the ORM. (Counting psycopg's executions: the binary cursor's are not in Django's query log.)"""
-    from django.db import connection
-    from psycopg import Cursor
-
     starter, friend = (UserFactory(date_joined=now() - dt.timedelta(days=30)) for _ in range(2))
     account_for_user(friend), account_issuance(shard_of=friend.pk)
     campaign = RedPacketCampaign.objects.create(title="红包", amount=10, helpers_needed=3, pool=9, opens_per_day=3)
     packet, _created = redpacket_start(user=starter, campaign_id=campaign.pk)
-    executed = []
-    original = Cursor.execute
 
-    def counting(self, query, *args, **kwargs):
-        executed.append(str(query)[:50])
-        return original(self, query, *args, **kwargs)
+    result, statements = statements_of(lambda: redpacket_open(helper=friend, packet_id=packet.pk))
 
-    connection.ensure_connection()
-    with monkeypatch.context() as patched:
-        patched.setattr(Cursor, "execute", counting)
-        result = redpacket_open(helper=friend, packet_id=packet.pk)
-    statements = [s for s in executed if "SAVEPOINT" not in s]  # the test's own transaction's
-    assert len(statements) == 8, executed
+    assert len(statements) == 8, statements
     assert result.balance == wallet_balance(user=friend) == result.opened.amount
     assert RedPacket.objects.get(pk=packet.pk).helpers == 1
