@@ -265,8 +265,9 @@ def _open_limit_check(campaign: RedPacketCampaign, opened_today: int) -> None:
 #
 # A friend's open that binds nobody is, on PostgreSQL, after the member and packet locks, one read
 # of what the checks need (opened before, opened today, bound already, the accounts), the accounts'
-# lock, the ledger's postings and one write of the open, the packet and the event: it was eight
-# statements more through the ORM (docs/benchmarks.md, finding 36). An open that may bind a new
+# lock, the ledger's postings and one write of the open, the packet and the event: 10 round trips
+# with BEGIN and COMMIT, where the step-by-step open takes 17 (docs/benchmarks.md, finding 36).
+# An open that may bind a new
 # friend to the starter opens step by step above, which is also the portable path;
 # tests/campaigns/redpacket/test_open_statement.py holds the two equal.
 

@@ -263,7 +263,8 @@ def _delivery_check(*, product: Product, address: str, store) -> None:
 # A plain redemption (no store, no tag or level gate, a buyer nobody invited, points to pay) is, on
 # PostgreSQL, the member lock, one read of everything the checks need, the ledger's two statements
 # and one statement that writes the order, its vouchers and its event and takes the stock (last):
-# it was 18 statements through the ORM, and the flash sale's cost was building them
+# 8 round trips from the product read to commit, where the ORM path takes 20, and the flash sale's
+# cost was building them
 # (docs/benchmarks.md, finding 31). Every other redemption takes `order_place`, which is also the
 # portable path; tests/mall/test_redemption_statement.py holds the two equal.
 

@@ -175,8 +175,8 @@ def test_the_statements_draw_what_the_step_by_step_draw_draws(
 
 def test_a_paid_draw_that_wins_points_is_ten_statements(user):
     """The lottery, the member lock, the context, the accounts' lock, the cost's posting (lock and
-    write), the prize's stock, the prize's posting (lock and write), the draw with its event; it
-    was 19 through the ORM, with the balance read after commit.
+    write), the prize's stock, the prize's posting (lock and write), the draw with its event: ten
+    besides BEGIN and COMMIT. The step-by-step draw sends 24, savepoints included.
     (Counting psycopg's executions: the binary cursor's are not in Django's query log.)"""
     account_for_user(user), account_sink(shard_of=user.pk), account_issuance(shard_of=user.pk)
     give_points(user, 10)

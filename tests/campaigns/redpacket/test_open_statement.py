@@ -169,8 +169,9 @@ def test_the_statements_open_what_the_step_by_step_open_opens(spec, kinds, plan,
 
 def test_an_old_friends_open_is_eight_statements():
     """The packet, the member lock, the packet's lock, the context, the accounts' lock, the
-    share's posting (lock and write), the open with the packet and its event; it was 16 through
-    the ORM. (Counting psycopg's executions: the binary cursor's are not in Django's query log.)"""
+    share's posting (lock and write), the open with the packet and its event: eight besides BEGIN
+    and COMMIT. The step-by-step open sends 15, savepoints included. (Counting psycopg's
+    executions: the binary cursor's are not in Django's query log.)"""
     starter, friend = (UserFactory(date_joined=now() - dt.timedelta(days=30)) for _ in range(2))
     account_for_user(friend), account_issuance(shard_of=friend.pk)
     campaign = RedPacketCampaign.objects.create(title="红包", amount=10, helpers_needed=3, pool=9, opens_per_day=3)
